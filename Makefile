@@ -1,0 +1,63 @@
+# twelvelabs-embed: every task goes through this file; CI runs `make test` verbatim.
+# Each target installs what it needs first (Python venv from pyproject.toml, npm packages from
+# package-lock.json), so a fresh clone needs only python3 (>= 3.11), node/npm and make.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install generate check-generated lint typecheck test test-fast mock mock-dynamic clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(PY_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "python3 >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(PY_STAMP) $(NODE_STAMP) ## Create .venv and node_modules (idempotent)
+
+generate: $(PY_STAMP) ## Regenerate generated/ from openapi.yaml
+	$(PY) scripts/generate.py
+
+check-generated: $(PY_STAMP) ## Fail if generated/ differs from a fresh generation
+	$(PY) scripts/generate.py --check
+
+lint: install ## Validate and lint the spec, lint the handwritten code
+	$(BIN)/openapi-spec-validator openapi.yaml
+	npx --no-install spectral lint --fail-severity=warn --quiet openapi.yaml
+	$(BIN)/ruff check wrappers tests scripts
+	$(BIN)/ruff format --check wrappers tests scripts
+
+typecheck: $(PY_STAMP) ## mypy --strict on the generated and the handwritten packages
+	$(BIN)/mypy
+
+test: install check-generated lint typecheck ## Everything CI runs: drift check, lint, mypy, pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install ## pytest only
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+mock: $(NODE_STAMP) ## Serve openapi.yaml with Prism on :4010 (static examples)
+	npx --no-install prism mock --port 4010 openapi.yaml
+
+mock-dynamic: $(NODE_STAMP) ## Serve openapi.yaml with Prism on :4010 (generated data)
+	npx --no-install prism mock --dynamic --port 4010 openapi.yaml
+
+clean: ## Remove the venv, node_modules and caches
+	rm -rf $(VENV) node_modules .mypy_cache .pytest_cache .ruff_cache
