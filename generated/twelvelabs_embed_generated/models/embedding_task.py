@@ -27,7 +27,7 @@ T = TypeVar("T", bound="EmbeddingTask")
 
 @_attrs_define
 class EmbeddingTask:
-    field_id: str
+    id: str
     status: str | TaskStatus
     """ A task status; a value added by the server later parses as a plain string. """
     data: list[EmbeddingData] | None | Unset = UNSET
@@ -55,7 +55,7 @@ class EmbeddingTask:
         from ..models.image_media_metadata import ImageMediaMetadata  # noqa: PLC0415
         from ..models.video_media_metadata import VideoMediaMetadata  # noqa: PLC0415
 
-        field_id = self.field_id
+        id = self.id
 
         status: str
         if isinstance(self.status, TaskStatus):
@@ -109,7 +109,7 @@ class EmbeddingTask:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "_id": field_id,
+                "_id": id,
                 "status": status,
             }
         )
@@ -140,7 +140,7 @@ class EmbeddingTask:
         from ..models.video_media_metadata import VideoMediaMetadata  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_id = d.pop("_id")
+        id = d.pop("_id")
 
         def _parse_status(data: object) -> str | TaskStatus:
             try:
@@ -258,7 +258,7 @@ class EmbeddingTask:
             error = TaskError.from_dict(_error)
 
         embedding_task = cls(
-            field_id=field_id,
+            id=id,
             status=status,
             data=data,
             created_at=created_at,

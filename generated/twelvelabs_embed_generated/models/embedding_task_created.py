@@ -20,7 +20,7 @@ T = TypeVar("T", bound="EmbeddingTaskCreated")
 
 @_attrs_define
 class EmbeddingTaskCreated:
-    field_id: str
+    id: str
     status: str | TaskStatus
     """ A task status; a value added by the server later parses as a plain string. """
     data: list[EmbeddingData] | None | Unset = UNSET
@@ -29,7 +29,7 @@ class EmbeddingTaskCreated:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
 
         status: str
         if isinstance(self.status, TaskStatus):
@@ -57,7 +57,7 @@ class EmbeddingTaskCreated:
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
-                "_id": field_id,
+                "_id": id,
                 "status": status,
             }
         )
@@ -74,7 +74,7 @@ class EmbeddingTaskCreated:
         from ..models.task_created_metadata import TaskCreatedMetadata  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_id = d.pop("_id")
+        id = d.pop("_id")
 
         def _parse_status(data: object) -> str | TaskStatus:
             try:
@@ -119,7 +119,7 @@ class EmbeddingTaskCreated:
             metadata = TaskCreatedMetadata.from_dict(_metadata)
 
         embedding_task_created = cls(
-            field_id=field_id,
+            id=id,
             status=status,
             data=data,
             metadata=metadata,

@@ -25,7 +25,7 @@ T = TypeVar("T", bound="MediaEmbeddingTask")
 class MediaEmbeddingTask:
     """An item of either list. Carries metadata, not vectors."""
 
-    field_id: str | Unset = UNSET
+    id: str | Unset = UNSET
     model_name: str | Unset = UNSET
     status: str | TaskStatus | Unset = UNSET
     """ A task status; a value added by the server later parses as a plain string. """
@@ -38,7 +38,7 @@ class MediaEmbeddingTask:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
 
         model_name = self.model_name
 
@@ -77,8 +77,8 @@ class MediaEmbeddingTask:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if field_id is not UNSET:
-            field_dict["_id"] = field_id
+        if id is not UNSET:
+            field_dict["_id"] = id
         if model_name is not UNSET:
             field_dict["model_name"] = model_name
         if status is not UNSET:
@@ -106,7 +106,7 @@ class MediaEmbeddingTask:
         from ..models.video_embedding_summary import VideoEmbeddingSummary  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_id = d.pop("_id", UNSET)
+        id = d.pop("_id", UNSET)
 
         model_name = d.pop("model_name", UNSET)
 
@@ -168,7 +168,7 @@ class MediaEmbeddingTask:
             image_embedding = ImageEmbeddingSummary.from_dict(_image_embedding)
 
         media_embedding_task = cls(
-            field_id=field_id,
+            id=id,
             model_name=model_name,
             status=status,
             created_at=created_at,

@@ -20,7 +20,7 @@ T = TypeVar("T", bound="VideoEmbeddingTask")
 
 @_attrs_define
 class VideoEmbeddingTask:
-    field_id: str | Unset = UNSET
+    id: str | Unset = UNSET
     model_name: str | Unset = UNSET
     status: str | TaskStatus | Unset = UNSET
     """ A task status; a value added by the server later parses as a plain string. """
@@ -30,7 +30,7 @@ class VideoEmbeddingTask:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
 
         model_name = self.model_name
 
@@ -57,8 +57,8 @@ class VideoEmbeddingTask:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if field_id is not UNSET:
-            field_dict["_id"] = field_id
+        if id is not UNSET:
+            field_dict["_id"] = id
         if model_name is not UNSET:
             field_dict["model_name"] = model_name
         if status is not UNSET:
@@ -77,7 +77,7 @@ class VideoEmbeddingTask:
         from ..models.video_embedding_with_segments import VideoEmbeddingWithSegments  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_id = d.pop("_id", UNSET)
+        id = d.pop("_id", UNSET)
 
         model_name = d.pop("model_name", UNSET)
 
@@ -118,7 +118,7 @@ class VideoEmbeddingTask:
             video_embedding = VideoEmbeddingWithSegments.from_dict(_video_embedding)
 
         video_embedding_task = cls(
-            field_id=field_id,
+            id=id,
             model_name=model_name,
             status=status,
             created_at=created_at,

@@ -14,28 +14,28 @@ T = TypeVar("T", bound="VideoEmbeddingTaskCreated")
 
 @_attrs_define
 class VideoEmbeddingTaskCreated:
-    field_id: str | Unset = UNSET
+    id: str | Unset = UNSET
     """ The new task's id. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if field_id is not UNSET:
-            field_dict["_id"] = field_id
+        if id is not UNSET:
+            field_dict["_id"] = id
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        field_id = d.pop("_id", UNSET)
+        id = d.pop("_id", UNSET)
 
         video_embedding_task_created = cls(
-            field_id=field_id,
+            id=id,
         )
 
         video_embedding_task_created.additional_properties = d

@@ -19,7 +19,7 @@ T = TypeVar("T", bound="VideoEmbeddingTaskStatus")
 
 @_attrs_define
 class VideoEmbeddingTaskStatus:
-    field_id: str | Unset = UNSET
+    id: str | Unset = UNSET
     status: str | TaskStatus | Unset = UNSET
     """ A task status; a value added by the server later parses as a plain string. """
     model_name: str | Unset = UNSET
@@ -27,7 +27,7 @@ class VideoEmbeddingTaskStatus:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        field_id = self.field_id
+        id = self.id
 
         status: str | Unset
         if isinstance(self.status, Unset):
@@ -46,8 +46,8 @@ class VideoEmbeddingTaskStatus:
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
-        if field_id is not UNSET:
-            field_dict["_id"] = field_id
+        if id is not UNSET:
+            field_dict["_id"] = id
         if status is not UNSET:
             field_dict["status"] = status
         if model_name is not UNSET:
@@ -62,7 +62,7 @@ class VideoEmbeddingTaskStatus:
         from ..models.video_embedding_summary import VideoEmbeddingSummary  # noqa: PLC0415
 
         d = dict(src_dict)
-        field_id = d.pop("_id", UNSET)
+        id = d.pop("_id", UNSET)
 
         def _parse_status(data: object) -> str | TaskStatus | Unset:
             if isinstance(data, Unset):
@@ -89,7 +89,7 @@ class VideoEmbeddingTaskStatus:
             video_embedding = VideoEmbeddingSummary.from_dict(_video_embedding)
 
         video_embedding_task_status = cls(
-            field_id=field_id,
+            id=id,
             status=status,
             model_name=model_name,
             video_embedding=video_embedding,
