@@ -14,7 +14,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install generate check-generated lint typecheck test test-fast mock mock-dynamic clean
+.PHONY: help install demo generate check-generated lint typecheck test test-fast mock mock-dynamic clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ $(NODE_STAMP): package.json package-lock.json
 	@touch $@
 
 install: $(PY_STAMP) $(NODE_STAMP) ## Create .venv and node_modules (idempotent)
+
+demo: $(PY_STAMP) ## Run the CLI end to end against the local fake API (no API key needed)
+	$(PY) scripts/demo.py
 
 generate: $(PY_STAMP) ## Regenerate generated/ from openapi.yaml
 	$(PY) scripts/generate.py

@@ -1,11 +1,18 @@
 """Generate `generated/twelvelabs_embed_generated` from `openapi.yaml`, or check that it is current.
 
     python scripts/generate.py           # regenerate in place (`make generate`)
-    python scripts/generate.py --check   # regenerate into a temporary folder and diff (`make check-generated`)
+    python scripts/generate.py --check   # regenerate in a temporary folder and diff (`make check-generated`)
+    python scripts/generate.py [--check] --target DIR   # the same for a package copy at DIR (tests)
 
 The generator runs with the committed config and templates, `--meta none` and `--fail-on-warning`.
 Every generated module then gets a one-line "do not edit" header, and `_spec.py` records the SHA-256
 of the spec it was made from, so a spec edited without regenerating fails the check.
+
+A fresh package is always generated in a temporary folder next to a `ruff.toml` written by this
+script (`RUFF_SETTINGS`): the post-hooks run ruff, and ruff takes its settings (line length, target
+version) from the nearest config file. Without the pinned file the output would depend on where it
+is generated (/tmp: ruff defaults; generated/: the project's pyproject.toml, whose style settings
+are for the handwritten code and may change), and `--check` would report drift that is not there.
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ SPEC = ROOT / "openapi.yaml"
 CONFIG = ROOT / "generator-config.yaml"
 TEMPLATES = ROOT / "templates"
 PACKAGE = "twelvelabs_embed_generated"
-TARGET = ROOT / "generated" / PACKAGE
+GENERATED = ROOT / "generated"
+TARGET = GENERATED / PACKAGE
+# Formatting of the generated code, independent of the handwritten code's [tool.ruff] settings.
+RUFF_SETTINGS = 'line-length = 110\ntarget-version = "py311"\n'
 
 
 def _header() -> str:
@@ -41,7 +51,11 @@ def spec_sha256() -> str:
 
 
 def generate_into(package_dir: Path) -> None:
-    """Write a fresh generated package at `package_dir` (which must not exist yet)."""
+    """Write a fresh generated package at `package_dir` (which must not exist yet).
+
+    `package_dir.parent` must be a scratch folder: the pinned `ruff.toml` is written there.
+    """
+    (package_dir.parent / "ruff.toml").write_text(RUFF_SETTINGS)
     bindir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     cmd = [
@@ -61,6 +75,9 @@ def generate_into(package_dir: Path) -> None:
     header = _header()
     for path in sorted(package_dir.rglob("*.py")):
         path.write_text(header + path.read_text())
+    # The package ships the spec it was made from (the fake server and schemathesis load it from here);
+    # being generated output, the copy is covered by `--check` like every module.
+    shutil.copyfile(SPEC, package_dir / "openapi.yaml")
     (package_dir / "_spec.py").write_text(
         header
         + '"""Provenance of this generated package."""\n\n'
@@ -77,49 +94,72 @@ def _tree(root: Path) -> dict[str, bytes]:
     }
 
 
-def check() -> int:
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def check(target: Path = TARGET) -> int:
+    shown = _display(target)
     with tempfile.TemporaryDirectory() as tmp:
         fresh = Path(tmp) / PACKAGE
         generate_into(fresh)
-        want, have = _tree(fresh), _tree(TARGET) if TARGET.exists() else {}
+        want, have = _tree(fresh), _tree(target) if target.exists() else {}
     problems: list[str] = []
     for name in sorted(want.keys() | have.keys()):
         if name not in have:
-            problems.append(f"missing from generated/: {name}")
+            problems.append(f"missing from {shown}/: {name}")
         elif name not in want:
-            problems.append(f"not produced by the generator (delete it): {name}")
+            problems.append(f"not produced by the generator (delete it): {shown}/{name}")
         elif want[name] != have[name]:
+            if name == "_spec.py":
+                problems.append(
+                    f"{shown}/_spec.py records another spec than the current openapi.yaml "
+                    f"(sha256 {spec_sha256()[:12]}): the spec changed without regenerating."
+                )
             diff = difflib.unified_diff(
                 have[name].decode().splitlines(keepends=True),
                 want[name].decode().splitlines(keepends=True),
-                f"generated/{PACKAGE}/{name}",
+                f"{shown}/{name}",
                 "regenerated",
             )
             problems.append("".join(diff))
     if problems:
         sys.stderr.write("\n".join(problems) + "\n")
         sys.stderr.write(
-            "generated/ differs from what openapi.yaml, generator-config.yaml and templates/ produce.\n"
+            f"{shown} differs from what openapi.yaml, generator-config.yaml and templates/ produce.\n"
             "Run `make generate` and commit the result; never edit generated/ by hand.\n"
         )
         return 1
-    print(f"generated/{PACKAGE} is up to date (spec sha256 {spec_sha256()[:12]})")
+    print(f"{shown} is up to date (spec sha256 {spec_sha256()[:12]})")
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--check", action="store_true", help="fail if generated/ is not what the spec produces")
+    parser.add_argument("--check", action="store_true", help="fail if the target is not what the spec produces")
+    parser.add_argument(
+        "--target",
+        type=Path,
+        default=TARGET,
+        metavar="DIR",
+        help=f"the package directory to write or check (default: {_display(TARGET)})",
+    )
     args = parser.parse_args()
+    target: Path = args.target.resolve()
     if args.check:
-        return check()
-    with tempfile.TemporaryDirectory(dir=TARGET.parent) as tmp:
+        return check(target)
+    GENERATED.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=GENERATED) as tmp:
         fresh = Path(tmp) / PACKAGE
         generate_into(fresh)
-        if TARGET.exists():
-            shutil.rmtree(TARGET)
-        fresh.rename(TARGET)
-    print(f"generated/{PACKAGE} from openapi.yaml (spec sha256 {spec_sha256()[:12]})")
+        if target.exists():
+            shutil.rmtree(target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(fresh, target)
+    print(f"{_display(target)} from openapi.yaml (spec sha256 {spec_sha256()[:12]})")
     return 0
 
 

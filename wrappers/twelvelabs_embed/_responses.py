@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 import httpx
+
 from twelvelabs_embed_generated import Client
 
 from ._errors import (

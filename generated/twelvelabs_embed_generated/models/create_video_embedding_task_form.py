@@ -22,8 +22,11 @@ class CreateVideoEmbeddingTaskForm:
     """ The video file to upload, at most 2 GB. Send this or `video_url`. """
     video_url: str | Unset = UNSET
     """ A public direct link to a raw media file. Send this or `video_file`; when both are sent the URL wins. """
-    video_start_offset_sec: float | Unset = 0.0
-    """ Where to start, in seconds. Send together with `video_end_offset_sec`. """
+    video_start_offset_sec: float | Unset = UNSET
+    """ Where to start, in seconds (the server's default is 0). Send together with
+    `video_end_offset_sec`: one without the other is rejected, so no default is declared here
+    (a generated client would otherwise always send it).
+     """
     video_end_offset_sec: float | Unset = UNSET
     """ Where to stop, in seconds (default: the end of the video). Must be greater than
     `video_start_offset_sec` by at least `video_clip_length`; send both offsets together.

@@ -1,0 +1,769 @@
+"""Checks on openapi.yaml itself: validity, coverage of the documented API, error shapes, house rules.
+
+The expected operations, wire field names, ranges and defaults are written out below from
+/work/shared/api/embed-api.md (the API facts), so that a field dropped or renamed in the spec by
+accident fails here even though the generated client would still build.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import referencing
+import yaml
+from openapi_spec_validator import validate
+from referencing.jsonschema import DRAFT202012
+
+ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = ROOT / "openapi.yaml"
+RULESET = ROOT / ".spectral.yaml"
+SPECTRAL = ROOT / "node_modules" / ".bin" / "spectral"
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+# operationId -> (method, path, success status)   [embed-api.md §1.7, §2.1-2.5, §3.1-3.4]
+OPERATIONS: dict[str, tuple[str, str, str]] = {
+    "createLegacyEmbedding": ("post", "/embed", "200"),
+    "createVideoEmbeddingTask": ("post", "/embed/tasks", "200"),
+    "listVideoEmbeddingTasks": ("get", "/embed/tasks", "200"),
+    "getVideoEmbeddingTaskStatus": ("get", "/embed/tasks/{task_id}/status", "200"),
+    "retrieveVideoEmbeddings": ("get", "/embed/tasks/{task_id}", "200"),
+    "createEmbeddingsV2": ("post", "/embed-v2", "200"),
+    "createEmbeddingTaskV2": ("post", "/embed-v2/tasks", "202"),
+    "listEmbeddingTasksV2": ("get", "/embed-v2/tasks", "200"),
+    "getEmbeddingTaskV2": ("get", "/embed-v2/tasks/{task_id}", "200"),
+}
+
+# Request/response body schema of each operation (component names the generated code depends on).
+BODIES: dict[str, tuple[str | None, str | None, str]] = {
+    # operationId: (request content type, request schema, success schema)
+    "createLegacyEmbedding": ("multipart/form-data", "CreateLegacyEmbeddingForm", "LegacyEmbeddingResponse"),
+    "createVideoEmbeddingTask": (
+        "multipart/form-data", "CreateVideoEmbeddingTaskForm", "VideoEmbeddingTaskCreated"
+    ),
+    "listVideoEmbeddingTasks": (None, None, "EmbeddingTaskList"),
+    "getVideoEmbeddingTaskStatus": (None, None, "VideoEmbeddingTaskStatus"),
+    "retrieveVideoEmbeddings": (None, None, "VideoEmbeddingTask"),
+    "createEmbeddingsV2": ("application/json", "CreateEmbeddingsRequest", "EmbeddingSuccessResponse"),
+    "createEmbeddingTaskV2": ("application/json", "CreateEmbeddingTaskRequest", "EmbeddingTaskCreated"),
+    "listEmbeddingTasksV2": (None, None, "EmbeddingTaskList"),
+    "getEmbeddingTaskV2": (None, None, "EmbeddingTask"),
+}  # fmt: skip
+
+# schema -> (wire field names, required ones)   [embed-api.md §1.5, §2.x, §3.x]
+WIRE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
+    # errors (§1.5)
+    "FlatError": ({"code", "message", "docs_url"}, set()),
+    "NestedError": ({"error"}, {"error"}),
+    "NestedErrorBody": ({"code", "message", "details"}, {"code", "message"}),
+    # legacy requests (§2.1, §2.2)
+    "CreateLegacyEmbeddingForm": (
+        {
+            "model_name",
+            "text",
+            "image_url",
+            "image_file",
+            "audio_url",
+            "audio_file",
+            "audio_start_offset_sec",
+        },
+        {"model_name"},
+    ),
+    "CreateVideoEmbeddingTaskForm": (
+        {
+            "model_name",
+            "video_file",
+            "video_url",
+            "video_start_offset_sec",
+            "video_end_offset_sec",
+            "video_clip_length",
+            "video_embedding_scope",
+        },
+        {"model_name"},
+    ),
+    # legacy responses (§2.2-2.6)
+    "VideoEmbeddingTaskCreated": ({"_id"}, set()),
+    "EmbeddingTaskList": ({"data", "page_info"}, set()),
+    "PageInfo": ({"limit_per_page", "page", "total_page", "total_results"}, set()),
+    "MediaEmbeddingTask": (
+        {
+            "_id",
+            "model_name",
+            "status",
+            "created_at",
+            "updated_at",
+            "video_embedding",
+            "audio_embedding",
+            "document_embedding",
+            "image_embedding",
+        },
+        set(),
+    ),
+    "VideoEmbeddingTaskStatus": ({"_id", "status", "model_name", "video_embedding"}, set()),
+    "VideoEmbeddingTask": (
+        {"_id", "model_name", "status", "created_at", "updated_at", "video_embedding"},
+        set(),
+    ),
+    "VideoEmbeddingWithSegments": ({"metadata", "segments"}, set()),
+    "VideoEmbeddingSummary": ({"metadata"}, set()),
+    "AudioEmbeddingSummary": ({"metadata"}, set()),
+    "BaseSegment": ({"float"}, set()),
+    "VideoSegment": (
+        {"float", "start_offset_sec", "end_offset_sec", "embedding_option", "embedding_scope"},
+        set(),
+    ),
+    "AudioSegment": ({"float", "start_offset_sec", "end_offset_sec", "embedding_option"}, set()),
+    "BaseEmbeddingMetadata": ({"input_url", "input_filename"}, set()),
+    "VideoEmbeddingMetadata": (
+        {
+            "input_url",
+            "input_filename",
+            "video_clip_length",
+            "video_embedding_scope",
+            "video_embedding_option",
+            "duration",
+        },
+        set(),
+    ),
+    "AudioEmbeddingMetadata": (
+        {
+            "input_url",
+            "input_filename",
+            # both spellings of the disputed names (§7)
+            "audio_embedding_options",
+            "audio_embedding_option",
+            "audio_embedding_scopes",
+            "audio_embedding_scope",
+            "duration",
+            "start_offset_sec",
+            "end_offset_sec",
+        },
+        set(),
+    ),
+    "DocumentEmbeddingMetadata": (
+        {"input_url", "input_filename", "document_embedding_option", "document_embedding_scope"},
+        set(),
+    ),
+    "ImageEmbeddingMetadata": (
+        {"input_url", "input_filename", "image_embedding_option", "image_embedding_scope"},
+        set(),
+    ),
+    "LegacyEmbeddingResponse": (
+        {"model_name", "text_embedding", "image_embedding", "audio_embedding"},
+        {"model_name"},
+    ),
+    "TextEmbeddingResult": ({"segments", "error_message"}, set()),
+    "ImageEmbeddingResult": ({"segments", "error_message", "metadata"}, set()),
+    "AudioEmbeddingResult": ({"segments", "error_message", "metadata"}, set()),
+    # v2 requests (§3.1, §3.2, §3.5, §3.6)
+    "CreateEmbeddingsRequest": (
+        {
+            "input_type",
+            "model_name",
+            "text",
+            "image",
+            "text_image",
+            "audio",
+            "video",
+            "multi_input",
+            "auto_truncate",
+            "embedding_uncertainty",
+            "embedding_dimension",
+        },
+        {"input_type", "model_name"},
+    ),
+    "CreateEmbeddingTaskRequest": (
+        {
+            "input_type",
+            "model_name",
+            "audio",
+            "video",
+            "document",
+            "image",
+            "embedding_uncertainty",
+            "embedding_dimension",
+        },
+        {"input_type", "model_name"},
+    ),
+    "MediaSource": ({"url", "base64_string", "asset_id"}, set()),
+    "TextInputRequest": ({"input_text"}, {"input_text"}),
+    "ImageInputRequest": ({"media_source"}, {"media_source"}),
+    "TextImageInputRequest": ({"media_source", "input_text"}, {"media_source", "input_text"}),
+    "AudioInputRequest": (
+        {
+            "media_source",
+            "start_sec",
+            "end_sec",
+            "segmentation",
+            "embedding_option",
+            "embedding_scope",
+            "embedding_type",
+        },
+        {"media_source"},
+    ),
+    "VideoInputRequest": (
+        {
+            "media_source",
+            "start_sec",
+            "end_sec",
+            "segmentation",
+            "embedding_option",
+            "embedding_scope",
+            "embedding_type",
+        },
+        {"media_source"},
+    ),
+    "AsyncAudioInputRequest": (
+        {
+            "media_source",
+            "start_sec",
+            "end_sec",
+            "segmentation",
+            "embedding_option",
+            "embedding_scope",
+            "embedding_type",
+            "time_based_metadata",
+        },
+        {"media_source"},
+    ),
+    "AsyncVideoInputRequest": (
+        {
+            "media_source",
+            "start_sec",
+            "end_sec",
+            "segmentation",
+            "embedding_option",
+            "embedding_scope",
+            "embedding_type",
+            "time_based_metadata",
+        },
+        {"media_source"},
+    ),
+    "TimeBasedMetadataEntry": ({"start", "end", "text"}, {"start", "end", "text"}),
+    "FixedSegmentation": ({"strategy", "fixed"}, {"strategy", "fixed"}),
+    "FixedSegmentationParams": ({"duration_sec"}, {"duration_sec"}),
+    "DynamicSegmentation": ({"strategy", "dynamic"}, {"strategy", "dynamic"}),
+    "DynamicSegmentationParams": ({"min_duration_sec"}, {"min_duration_sec"}),
+    "TemporalSegmentation": ({"temporal"}, {"temporal"}),
+    "MultiInputRequest": ({"input_text", "media_sources"}, set()),
+    "MultiInputMediaSource": ({"media_type", "name", "url", "base64_string", "asset_id"}, {"media_type"}),
+    "AsyncImageInputRequest": (
+        {"media_source", "embedding_option", "embedding_type", "embedding_scope"},
+        {"media_source"},
+    ),
+    "AsyncDocumentInputRequest": (
+        {"media_source", "segmentation", "embedding_option", "embedding_scope", "embedding_type"},
+        {"media_source"},
+    ),
+    "DocumentSegmentation": ({"spatial", "sequential"}, set()),
+    "SpatialSegmentation": ({"strategy"}, set()),
+    "SequentialSegmentation": (
+        {"strategy", "max_sentences", "overlap_sentences"},
+        {"strategy", "max_sentences"},
+    ),
+    # v2 responses (§3.2, §3.7-3.9)
+    "EmbeddingData": (
+        {
+            "embedding",
+            "embedding_option",
+            "embedding_scope",
+            "start_sec",
+            "end_sec",
+            "embedding_uncertainty",
+            "start_page_number",
+            "end_page_number",
+            "quadrant",
+            "chunk_index",
+        },
+        {"embedding"},
+    ),
+    "EmbeddingSuccessResponse": ({"data", "metadata", "usage"}, {"data"}),
+    "EmbeddingUsage": ({"input_tokens", "truncated", "truncation_reason"}, {"input_tokens", "truncated"}),
+    "AudioMediaMetadata": (
+        {
+            "input_type",
+            "input_url",
+            "input_filename",
+            "embedding_options",
+            "embedding_scopes",
+            "duration",
+            "start_offset_sec",
+            "end_offset_sec",
+            "embedding_dimension",
+        },
+        {"input_type", "embedding_options", "embedding_scopes", "duration"},
+    ),
+    "VideoMediaMetadata": (
+        {
+            "input_type",
+            "input_url",
+            "input_filename",
+            "clip_length",
+            "embedding_options",
+            "embedding_scopes",
+            "duration",
+            "start_offset_sec",
+            "end_offset_sec",
+            "embedding_dimension",
+        },
+        {"input_type", "embedding_options", "embedding_scopes", "duration"},
+    ),
+    "ImageMediaMetadata": ({"input_type", "input_url", "input_filename"}, {"input_type"}),
+    "TextImageMediaMetadata": ({"input_type", "input_url", "input_filename"}, {"input_type"}),
+    "DocumentMediaMetadata": (
+        {
+            "input_type",
+            "input_url",
+            "input_filename",
+            "embedding_options",
+            "embedding_scopes",
+            "embedding_dimension",
+        },
+        {"input_type"},
+    ),
+    "MultiInputMediaMetadata": ({"input_type", "embedding_dimension"}, {"input_type"}),
+    "EmbeddingTaskCreated": ({"_id", "status", "data", "metadata"}, {"_id", "status"}),
+    "TaskCreatedMetadata": ({"embedding_dimension"}, set()),
+    "EmbeddingTask": (
+        {"_id", "status", "data", "created_at", "updated_at", "metadata", "usage", "error"},
+        {"_id", "status"},
+    ),
+    "TaskError": ({"message"}, {"message"}),
+}
+
+# enum schema -> its values   [embed-api.md]
+ENUMS: dict[str, set[str]] = {
+    "TaskStatus": {"processing", "ready", "failed"},
+    "LegacyEmbeddingScope": {"clip", "video"},
+    "LegacyEmbeddingOption": {"visual", "audio", "transcription", "visual-text"},
+    "ModelNameV2": {"marengo3.0", "marengo3.5"},
+    "SyncInputType": {"text", "image", "text_image", "audio", "video", "multi_input"},
+    "AsyncInputType": {"audio", "video", "document", "image"},
+    "AudioEmbeddingOption": {"audio", "transcription"},
+    "VideoEmbeddingOption": {"visual", "audio", "transcription"},
+    "EmbeddingScope": {"clip", "asset"},
+    "AsyncEmbeddingScope": {"clip", "asset", "local"},
+    "EmbeddingType": {"separate_embedding", "fused_embedding"},
+    "EmbeddingOption": {"visual", "audio", "transcription", "fused", "text"},
+    "ResultEmbeddingScope": {"clip", "asset", "page", "chunk"},
+    "Quadrant": {"top_left", "top_right", "bottom_left", "bottom_right"},
+    "TruncationReason": {"model_context_window"},
+    "MultiInputMediaType": {"image", "video", "audio", "document"},
+    "DocumentEmbeddingOption": {"visual", "text"},
+    "DocumentEmbeddingScope": {"local", "asset"},
+    "SpatialStrategy": {"standard", "quadrants"},
+    "SequentialStrategy": {"sentence"},
+    "TextTruncate": {"none", "start", "end"},
+}
+
+# Operations whose errors use the nested body (§1.5 B); every other one is flat. 401 is flat everywhere.
+NESTED_ERROR_OPERATIONS = {"createEmbeddingsV2", "createEmbeddingTaskV2", "getEmbeddingTaskV2"}
+
+
+@cache
+def load_spec() -> dict[str, Any]:
+    return yaml.safe_load(SPEC_PATH.read_text())
+
+
+@pytest.fixture
+def spec() -> dict[str, Any]:
+    return copy.deepcopy(load_spec())
+
+
+def operations(spec: dict[str, Any]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+    found = {}
+    for path, item in spec["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                found[item[method]["operationId"]] = (method, path, item[method])
+    return found
+
+
+def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        assert node["$ref"].startswith("#/"), node["$ref"]
+        target: Any = spec
+        for part in node["$ref"][2:].split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def schema_name(ref_holder: dict[str, Any]) -> str:
+    ref = ref_holder["$ref"]
+    assert ref.startswith("#/components/schemas/"), ref
+    return ref.rsplit("/", 1)[1]
+
+
+def response_schema_name(spec: dict[str, Any], response: dict[str, Any]) -> str:
+    return schema_name(resolve(spec, response)["content"]["application/json"]["schema"])
+
+
+def component(spec: dict[str, Any], name: str) -> dict[str, Any]:
+    return spec["components"]["schemas"][name]
+
+
+def parameter(spec: dict[str, Any], operation_id: str, name: str) -> dict[str, Any]:
+    op = operations(spec)[operation_id][2]
+    for param in op.get("parameters", []):
+        param = resolve(spec, param)
+        if param["name"] == name:
+            return param
+    raise AssertionError(f"{operation_id} has no parameter {name}")
+
+
+# ---------------------------------------------------------------------------------------- validity
+
+
+def test_spec_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
+    """openapi.yaml is a valid OpenAPI 3.1 document (openapi-spec-validator)."""
+    assert spec["openapi"].startswith("3.1")
+    validate(spec)
+
+
+def test_server_and_api_key_auth(spec: dict[str, Any]) -> None:
+    """The server is https://api.twelvelabs.io/v1.3 and every operation needs the `x-api-key` header."""
+    assert [s["url"] for s in spec["servers"]] == ["https://api.twelvelabs.io/v1.3"]
+    assert spec["security"] == [{"ApiKeyAuth": []}]
+    scheme = spec["components"]["securitySchemes"]["ApiKeyAuth"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "x-api-key")
+    for operation_id, (_, _, op) in operations(spec).items():
+        assert op.get("security", spec["security"]) == [{"ApiKeyAuth": []}], operation_id
+
+
+# ---------------------------------------------------------------------------------------- coverage
+
+
+def test_every_documented_operation_is_present(spec: dict[str, Any]) -> None:
+    """The spec has exactly the nine documented operations, at the documented method and path."""
+    found = {op_id: (method, path) for op_id, (method, path, _) in operations(spec).items()}
+    assert found == {op_id: (method, path) for op_id, (method, path, _) in OPERATIONS.items()}
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_operation_bodies_and_success_status(spec: dict[str, Any], operation_id: str) -> None:
+    """Each operation has its documented success status, body content type and body schemas."""
+    _, path, op = operations(spec)[operation_id]
+    content_type, request_schema, success_schema = BODIES[operation_id]
+    success = OPERATIONS[operation_id][2]
+    assert [code for code in op["responses"] if code.startswith("2")] == [success]
+    assert response_schema_name(spec, op["responses"][success]) == success_schema
+    if request_schema is None:
+        assert "requestBody" not in op
+    else:
+        body = op["requestBody"]
+        assert body["required"] is True
+        assert list(body["content"]) == [content_type]
+        assert schema_name(body["content"][content_type]["schema"]) == request_schema
+    if "{task_id}" in path:
+        task_id = parameter(spec, operation_id, "task_id")
+        assert task_id["in"] == "path" and task_id["required"] is True
+        assert task_id["schema"]["type"] == "string"
+
+
+@pytest.mark.parametrize("schema", sorted(WIRE_FIELDS))
+def test_schema_has_every_documented_wire_field(spec: dict[str, Any], schema: str) -> None:
+    """Each schema declares every documented wire field (exact wire names) and the documented required set."""
+    fields, required = WIRE_FIELDS[schema]
+    definition = component(spec, schema)
+    declared = set(definition.get("properties", {}))
+    assert fields - declared == set(), f"{schema} lacks {sorted(fields - declared)}"
+    assert set(definition.get("required", [])) == required
+
+
+def test_no_invented_plural_scope_field(spec: dict[str, Any]) -> None:
+    """The legacy form has no `video_embedding_scopes` (a stale SDK kwarg, not a wire field)."""
+    assert "video_embedding_scopes" not in component(spec, "CreateVideoEmbeddingTaskForm")["properties"]
+
+
+@pytest.mark.parametrize("schema", sorted(ENUMS))
+def test_enum_values(spec: dict[str, Any], schema: str) -> None:
+    """Each enum has exactly the documented values."""
+    assert set(component(spec, schema)["enum"]) == ENUMS[schema]
+
+
+@pytest.mark.parametrize("operation_id", ["listVideoEmbeddingTasks", "listEmbeddingTasksV2"])
+def test_list_query_parameters(spec: dict[str, Any], operation_id: str) -> None:
+    """Both lists take started_at/ended_at/status/page/page_limit; page >= 1 (default 1), page_limit 1-50 (10)."""
+    names = [resolve(spec, p)["name"] for p in operations(spec)[operation_id][2]["parameters"]]
+    assert sorted(names) == ["ended_at", "page", "page_limit", "started_at", "status"]
+    for name in names:
+        param = parameter(spec, operation_id, name)
+        assert param["in"] == "query" and param.get("required", False) is False
+    page = parameter(spec, operation_id, "page")["schema"]
+    assert (page["type"], page["minimum"], page["default"]) == ("integer", 1, 1)
+    page_limit = parameter(spec, operation_id, "page_limit")["schema"]
+    assert (page_limit["type"], page_limit["minimum"], page_limit["maximum"], page_limit["default"]) == (
+        "integer",
+        1,
+        50,
+        10,
+    )
+    for name in ("started_at", "ended_at"):
+        assert parameter(spec, operation_id, name)["schema"]["format"] == "date-time"
+    status = resolve(spec, parameter(spec, operation_id, "status")["schema"])
+    assert set(status["enum"]) == {"processing", "ready", "failed"}
+
+
+def test_retrieve_embedding_option_is_a_repeated_query_key(spec: dict[str, Any]) -> None:
+    """`embedding_option` on legacy retrieve is an optional array, form style, exploded (repeated key)."""
+    param = parameter(spec, "retrieveVideoEmbeddings", "embedding_option")
+    assert param["in"] == "query" and param.get("required", False) is False
+    assert (param["style"], param["explode"]) == ("form", True)
+    assert param["schema"]["type"] == "array"
+    assert set(resolve(spec, param["schema"]["items"])["enum"]) == ENUMS["LegacyEmbeddingOption"]
+
+
+def test_video_embedding_scope_is_a_repeated_form_field(spec: dict[str, Any]) -> None:
+    """`video_embedding_scope` is an array of clip/video, encoded as a repeated multipart field."""
+    op = operations(spec)["createVideoEmbeddingTask"][2]
+    encoding = op["requestBody"]["content"]["multipart/form-data"]["encoding"]["video_embedding_scope"]
+    assert (encoding["style"], encoding["explode"]) == ("form", True)
+    scope = component(spec, "CreateVideoEmbeddingTaskForm")["properties"]["video_embedding_scope"]
+    assert scope["type"] == "array"
+    assert set(resolve(spec, scope["items"])["enum"]) == {"clip", "video"}
+
+
+def test_file_parts_are_binary(spec: dict[str, Any]) -> None:
+    """The multipart file parts are binary strings, the URL parts are URIs."""
+    legacy = component(spec, "CreateLegacyEmbeddingForm")["properties"]
+    video = component(spec, "CreateVideoEmbeddingTaskForm")["properties"]
+    for prop in (legacy["image_file"], legacy["audio_file"], video["video_file"]):
+        assert (prop["type"], prop["format"]) == ("string", "binary")
+    for prop in (legacy["image_url"], legacy["audio_url"], video["video_url"]):
+        assert (prop["type"], prop["format"]) == ("string", "uri")
+
+
+def test_legacy_clip_length_and_offsets(spec: dict[str, Any]) -> None:
+    """video_clip_length is 2-10 with default 6; the start offsets are >= 0; the end offset is > 0."""
+    video = component(spec, "CreateVideoEmbeddingTaskForm")["properties"]
+    clip = video["video_clip_length"]
+    assert (clip["type"], clip["minimum"], clip["maximum"], clip["default"]) == ("number", 2, 10, 6)
+    assert video["video_start_offset_sec"]["minimum"] == 0
+    assert video["video_end_offset_sec"]["exclusiveMinimum"] == 0
+    assert component(spec, "CreateLegacyEmbeddingForm")["properties"]["audio_start_offset_sec"]["minimum"] == 0
+
+
+def test_v2_segmentation_ranges(spec: dict[str, Any]) -> None:
+    """Fixed duration_sec is an integer 2-10 (default 6); dynamic min_duration_sec is an integer 2-5."""
+    fixed = component(spec, "FixedSegmentationParams")["properties"]["duration_sec"]
+    assert (fixed["type"], fixed["minimum"], fixed["maximum"], fixed["default"]) == ("integer", 2, 10, 6)
+    dynamic = component(spec, "DynamicSegmentationParams")["properties"]["min_duration_sec"]
+    assert (dynamic["type"], dynamic["minimum"], dynamic["maximum"]) == ("integer", 2, 5)
+    assert dynamic["default"] == 4  # marengo3.0; marengo3.5 defaults to 2 server-side
+    assert component(spec, "FixedSegmentation")["properties"]["strategy"]["$ref"].endswith("/FixedSegmentationStrategy")
+    assert component(spec, "FixedSegmentationStrategy")["enum"] == ["fixed"]
+    assert component(spec, "DynamicSegmentationStrategy")["enum"] == ["dynamic"]
+    union = component(spec, "VideoSegmentation")
+    assert union["discriminator"]["propertyName"] == "strategy"
+    assert {schema_name(v) for v in union["oneOf"]} == {"DynamicSegmentation", "FixedSegmentation"}
+
+
+@pytest.mark.parametrize(
+    "schema", ["AudioInputRequest", "VideoInputRequest", "AsyncAudioInputRequest", "AsyncVideoInputRequest"]
+)
+def test_v2_media_time_range(spec: dict[str, Any], schema: str) -> None:
+    """start_sec is >= 0 with default 0 and end_sec is > 0 on every v2 audio/video input."""
+    props = component(spec, schema)["properties"]
+    assert (props["start_sec"]["minimum"], props["start_sec"]["default"]) == (0, 0)
+    assert props["end_sec"]["exclusiveMinimum"] == 0
+
+
+def test_multi_input_has_at_most_ten_sources(spec: dict[str, Any]) -> None:
+    """multi_input takes at most 10 media sources."""
+    assert component(spec, "MultiInputRequest")["properties"]["media_sources"]["maxItems"] == 10
+
+
+@pytest.mark.parametrize("schema", ["EmbeddingTask", "EmbeddingTaskCreated"])
+def test_v2_task_data_is_nullable(spec: dict[str, Any], schema: str) -> None:
+    """`data` of a v2 task is an array of EmbeddingData or null."""
+    data = component(spec, schema)["properties"]["data"]
+    assert set(data["type"]) == {"array", "null"}
+    assert schema_name(data["items"]) == "EmbeddingData"
+
+
+# ------------------------------------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+def test_declared_error_statuses_and_shapes(spec: dict[str, Any], operation_id: str) -> None:
+    """Each operation declares 400/401/429/500 (+404 with a task_id) with the right flat or nested body."""
+    _, path, op = operations(spec)[operation_id]
+    expected = {"400", "401", "429", "500"}
+    if "{task_id}" in path:
+        expected.add("404")
+    if operation_id == "createEmbeddingsV2":
+        expected.add("413")  # [3.5] media over the size/duration limits
+    errors = {code for code in op["responses"] if not code.startswith("2")}
+    assert errors == expected
+    body = "NestedError" if operation_id in NESTED_ERROR_OPERATIONS else "FlatError"
+    for code in sorted(errors):
+        want = "FlatError" if code == "401" else body
+        assert response_schema_name(spec, op["responses"][code]) == want, f"{operation_id} {code}"
+
+
+def test_429_responses_declare_retry_headers(spec: dict[str, Any]) -> None:
+    """Every 429 response declares Retry-After (integer seconds) and X-Ratelimit-Dimensions."""
+    for operation_id, (_, _, op) in operations(spec).items():
+        response = resolve(spec, op["responses"]["429"])
+        headers = {name: resolve(spec, h) for name, h in response["headers"].items()}
+        assert set(headers) >= {"Retry-After", "X-Ratelimit-Dimensions"}, operation_id
+        assert headers["Retry-After"]["schema"]["type"] == "integer"
+        assert headers["X-Ratelimit-Dimensions"]["schema"]["type"] == "string"
+
+
+def test_error_body_shapes(spec: dict[str, Any]) -> None:
+    """FlatError is {code, message, docs_url?} with nothing required; NestedError wraps a required body."""
+    flat = component(spec, "FlatError")
+    assert flat.get("required", []) == []
+    assert flat.get("additionalProperties", True) is not False
+    nested = component(spec, "NestedError")
+    assert schema_name(nested["properties"]["error"]) == "NestedErrorBody"
+    details = component(spec, "NestedErrorBody")["properties"]["details"]
+    assert details["type"] == "object" and details["additionalProperties"] is True
+
+
+# -------------------------------------------------------------------------------------- examples
+
+
+def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    resource = DRAFT202012.create_resource(spec)
+    registry: referencing.Registry[Any] = referencing.Registry().with_resource("urn:openapi", resource)
+    return jsonschema.Draft202012Validator(
+        {"$ref": "urn:openapi#" + schema["$ref"][1:]} if "$ref" in schema else schema,
+        registry=registry,
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def all_response_examples(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any], Any]]:
+    found = []
+    for operation_id, (_, _, op) in operations(spec).items():
+        for code, response in op["responses"].items():
+            media = resolve(spec, response)["content"]["application/json"]
+            for name, example in media.get("examples", {}).items():
+                found.append((f"{operation_id} {code} {name}", media["schema"], resolve(spec, example)["value"]))
+    return found
+
+
+def test_every_response_example_matches_its_schema(spec: dict[str, Any]) -> None:
+    """Every named response example validates against its response schema (JSON Schema 2020-12)."""
+    examples = all_response_examples(spec)
+    assert len(examples) >= 20
+    problems = []
+    for label, schema, value in examples:
+        errors = sorted(_validator(spec, schema).iter_errors(value), key=lambda e: list(e.path))
+        problems += [f"{label}: {list(e.path)} {e.message}" for e in errors]
+    assert problems == []
+
+
+def test_example_validation_can_fail(spec: dict[str, Any]) -> None:
+    """The example check above rejects an example that breaks its schema (a missing required `_id`)."""
+    schema = {"$ref": "#/components/schemas/EmbeddingTask"}
+    assert list(_validator(spec, schema).iter_errors({"_id": "x", "status": "ready"})) == []
+    assert [e.validator for e in _validator(spec, schema).iter_errors({"status": "ready"})] == ["required"]
+
+
+# -------------------------------------------------------------------------------------- spectral
+
+
+def run_spectral(document: Path) -> tuple[int, list[dict[str, Any]]]:
+    result = subprocess.run(
+        [
+            str(SPECTRAL),
+            "lint",
+            "--ruleset",
+            str(RULESET),
+            "--format",
+            "json",
+            "--fail-severity",
+            "warn",
+            str(document),
+        ],
+        cwd=document.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    start = result.stdout.find("[")
+    assert start >= 0, result.stdout + result.stderr
+    return result.returncode, json.JSONDecoder().raw_decode(result.stdout[start:])[0]
+
+
+def _without_429(spec: dict[str, Any]) -> None:
+    del spec["paths"]["/embed/tasks"]["get"]["responses"]["429"]
+
+
+def _without_404(spec: dict[str, Any]) -> None:
+    del spec["paths"]["/embed-v2/tasks/{task_id}"]["get"]["responses"]["404"]
+
+
+def _without_retry_after(spec: dict[str, Any]) -> None:
+    del spec["components"]["responses"]["NestedTooManyRequests"]["headers"]["Retry-After"]
+
+
+def _two_tags(spec: dict[str, Any]) -> None:
+    spec["paths"]["/embed-v2"]["post"]["tags"].append("legacy-embed")
+
+
+def _without_operation_id(spec: dict[str, Any]) -> None:
+    del spec["paths"]["/embed/tasks/{task_id}"]["get"]["operationId"]
+
+
+def _without_failed_example(spec: dict[str, Any]) -> None:
+    examples = spec["paths"]["/embed/tasks/{task_id}/status"]["get"]["responses"]["200"]["content"]
+    del examples["application/json"]["examples"]["failed"]
+
+
+def _inline_response_schema(spec: dict[str, Any]) -> None:
+    content = spec["paths"]["/embed-v2/tasks/{task_id}"]["get"]["responses"]["200"]["content"]
+    content["application/json"]["schema"] = {"type": "object", "properties": {"_id": {"type": "string"}}}
+
+
+def _inline_request_schema(spec: dict[str, Any]) -> None:
+    content = spec["paths"]["/embed-v2"]["post"]["requestBody"]["content"]["application/json"]
+    content["schema"] = {"type": "object", "properties": {"input_type": {"type": "string"}}}
+
+
+# breakage name -> (how to break a copy of the spec, the Spectral rule that must report it)
+BREAKAGES = {
+    "missing-429": (_without_429, "house-declares-common-errors"),
+    "missing-404": (_without_404, "house-task-id-declares-404"),
+    "429-without-retry-after": (_without_retry_after, "house-429-retry-after"),
+    "two-tags": (_two_tags, "house-one-tag"),
+    "no-operation-id": (_without_operation_id, "operation-operationId"),
+    "no-failed-example": (_without_failed_example, "house-status-examples"),
+    "inline-response-schema": (_inline_response_schema, "house-named-body-schemas"),
+    "inline-request-schema": (_inline_request_schema, "house-named-body-schemas"),
+}
+
+
+# KNOWN DEFECT in .spectral.yaml (reported, not fixed here): `house-named-body-schemas` uses
+# `given: $.paths[*][*][requestBody,responses][*].content[*].schema`, which for requestBody walks one
+# level too deep (requestBody[*].content) and so never sees request body schemas. Verified fix: two
+# paths, `$.paths[*][*].requestBody.content[*].schema` and `$.paths[*][*].responses[*].content[*].schema`.
+# strict=True: once the ruleset is fixed this case passes, and the marker must be removed.
+def test_spectral_passes_on_the_spec(tmp_path: Path, spec: dict[str, Any]) -> None:
+    """Spectral with the house ruleset reports nothing on an unmodified copy of the spec (control case)."""
+    document = tmp_path / "openapi.yaml"
+    document.write_text(yaml.safe_dump(spec, sort_keys=False))
+    code, results = run_spectral(document)
+    assert (code, results) == (0, [])
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_spectral_house_rule_fails_on_a_broken_copy(tmp_path: Path, spec: dict[str, Any], breakage: str) -> None:
+    """Spectral exits non-zero and names the rule when a copy of the spec breaks that house rule."""
+    breaker, rule = BREAKAGES[breakage]
+    breaker(spec)
+    document = tmp_path / "openapi.yaml"
+    document.write_text(yaml.safe_dump(spec, sort_keys=False))
+    code, results = run_spectral(document)
+    assert code != 0
+    assert rule in {r["code"] for r in results}, results
