@@ -88,7 +88,8 @@ WIRE_FIELDS: dict[str, tuple[set[str], set[str]]] = {
         {"model_name"},
     ),
     # legacy responses (§2.2-2.6)
-    "VideoEmbeddingTaskCreated": ({"_id"}, set()),
+    # `_id` is required on purpose (the sources mark none): a created task always has an id.
+    "VideoEmbeddingTaskCreated": ({"_id"}, {"_id"}),
     "EmbeddingTaskList": ({"data", "page_info"}, set()),
     "PageInfo": ({"limit_per_page", "page", "total_page", "total_results"}, set()),
     "MediaEmbeddingTask": (

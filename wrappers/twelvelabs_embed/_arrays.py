@@ -115,7 +115,11 @@ def _scan(body: bytes, key: re.Pattern[bytes]) -> tuple[npt.NDArray[np.float32],
             if len(values) != matrix.shape[1]:
                 raise ArrayParseError(f"vector {row} has {len(values)} values, vector 0 has {matrix.shape[1]}")
             matrix[row] = values
-    except (orjson.JSONDecodeError, TypeError) as exc:
+        if np.isnan(matrix).any():  # JSON has no NaN: numpy turned a `null` into one
+            raise ArrayParseError("a vector holds null where a number belongs")
+    except ArrayParseError:
+        raise
+    except (ValueError, TypeError) as exc:  # orjson.JSONDecodeError, or numpy refusing a non-number ("a")
         raise ArrayParseError(f"a vector is not an array of numbers: {exc}") from exc
     return matrix, document
 

@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import Any, TypeVar
 
 import httpx
+
 from twelvelabs_embed_generated import Client
 from twelvelabs_embed_generated.api.embed_v2 import create_embeddings_v2
 from twelvelabs_embed_generated.api.embed_v2_tasks import (
@@ -48,7 +49,7 @@ from twelvelabs_embed_generated.types import Unset
 from . import _requests as rq
 from . import _validation as v
 from ._arrays import ArrayParseError, EmbeddingArrays, parse_legacy_arrays, parse_v2_arrays
-from ._config import ApiKey, Timeouts, resolve_api_key, resolve_base_url
+from ._config import ApiKey, Timeouts, injected_client_timeout, resolve_api_key, resolve_base_url
 from ._errors import ConfigurationError, EmbedError, ResponseParseError, TaskFailedError, ValidationError
 from ._pagination import next_page, page_items
 from ._polling import PollPolicy, Waiter
@@ -85,6 +86,12 @@ def _arrays(parse: Callable[[bytes], EmbeddingArrays], response: httpx.Response)
 def _check_callback(callback: object) -> None:
     if callback is not None and not callable(callback):
         raise ValidationError("callback", f"must be callable, got {type(callback).__name__}")
+
+
+def _check_wait_args(callback: object, timeout: float | None) -> None:
+    """What `wait` checks, checked again before a `create_and_wait` creates anything."""
+    _check_callback(callback)
+    _wait_policy(PollPolicy(), timeout)
 
 
 def _check_max_items(max_items: object) -> None:
@@ -200,6 +207,7 @@ class EmbedClient(_Base):
                 inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
             )
             http_client.base_url = self.base_url
+            http_client.timeout = injected_client_timeout(http_client.timeout, timeouts)
             self._http = http_client
         else:
             inner = transport if transport is not None else httpx.HTTPTransport(verify=verify)
@@ -414,11 +422,11 @@ class LegacyTasks:
         **create_args: Any,
     ) -> VideoEmbeddingTask:
         """`create(**create_args)`, wait until ready, then `retrieve` the embeddings."""
-        _check_callback(callback)
+        _check_wait_args(callback, timeout)
         rq.legacy_embedding_options(embedding_option)
         created = self.create(**create_args)
-        self.wait_for_done(created.id, timeout=timeout, callback=callback)  # type: ignore[arg-type]
-        return self.retrieve(created.id, embedding_option=embedding_option)  # type: ignore[arg-type]
+        self.wait_for_done(created.id, timeout=timeout, callback=callback)
+        return self.retrieve(created.id, embedding_option=embedding_option)
 
 
 class LegacyEmbeddings:
@@ -564,7 +572,7 @@ class Tasks:
         **create_args: Any,
     ) -> EmbeddingTask:
         """`create(**create_args)`, then `wait` for it."""
-        _check_callback(callback)
+        _check_wait_args(callback, timeout)
         created = self.create(**create_args)
         return self.wait(created.id, timeout=timeout, callback=callback)
 
@@ -656,6 +664,7 @@ class AsyncEmbedClient(_Base):
                 inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
             )
             http_client.base_url = self.base_url
+            http_client.timeout = injected_client_timeout(http_client.timeout, timeouts)
             self._http = http_client
         else:
             inner = transport if transport is not None else httpx.AsyncHTTPTransport(verify=verify)
@@ -871,11 +880,11 @@ class AsyncLegacyTasks:
         **create_args: Any,
     ) -> VideoEmbeddingTask:
         """`create(**create_args)`, wait until ready, then `retrieve` the embeddings."""
-        _check_callback(callback)
+        _check_wait_args(callback, timeout)
         rq.legacy_embedding_options(embedding_option)
         created = await self.create(**create_args)
-        await self.wait_for_done(created.id, timeout=timeout, callback=callback)  # type: ignore[arg-type]
-        return await self.retrieve(created.id, embedding_option=embedding_option)  # type: ignore[arg-type]
+        await self.wait_for_done(created.id, timeout=timeout, callback=callback)
+        return await self.retrieve(created.id, embedding_option=embedding_option)
 
 
 class AsyncLegacyEmbeddings:
@@ -1021,7 +1030,7 @@ class AsyncTasks:
         **create_args: Any,
     ) -> EmbeddingTask:
         """`create(**create_args)`, then `wait` for it."""
-        _check_callback(callback)
+        _check_wait_args(callback, timeout)
         created = await self.create(**create_args)
         return await self.wait(created.id, timeout=timeout, callback=callback)
 

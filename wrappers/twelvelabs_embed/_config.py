@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "ApiKey",
     "Timeouts",
+    "injected_client_timeout",
     "resolve_api_key",
     "resolve_base_url",
 ]
@@ -123,3 +124,17 @@ class Timeouts:
 
     def to_httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+def injected_client_timeout(current: httpx.Timeout, explicit: Timeouts | None) -> httpx.Timeout:
+    """The timeout to give an injected httpx client: the explicit `Timeouts` if the caller passed one, else
+    the client's own, with any unset (infinite) phase replaced by the default so no call can hang forever."""
+    if explicit is not None:
+        return explicit.to_httpx()
+    default = Timeouts()
+    return httpx.Timeout(
+        connect=default.connect if current.connect is None else current.connect,
+        read=default.read if current.read is None else current.read,
+        write=default.write if current.write is None else current.write,
+        pool=default.pool if current.pool is None else current.pool,
+    )

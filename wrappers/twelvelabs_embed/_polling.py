@@ -6,6 +6,7 @@ waiter, and sleeps for the delay the waiter returns, with the client's injectabl
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import time
@@ -22,6 +23,8 @@ from ._errors import (
 )
 
 __all__ = ["PollPolicy", "Waiter"]
+
+logger = logging.getLogger("twelvelabs_embed")
 
 TERMINAL = frozenset({"ready", "failed"})
 
@@ -100,6 +103,13 @@ class Waiter:
         elapsed = self.elapsed()
         remaining = self.policy.timeout - elapsed
         if remaining <= 0:
+            logger.warning(
+                "task %s: gave up after %.1f s (%d polls, last status %s)",
+                self.task_id,
+                elapsed,
+                self.polls,
+                self.last_status,
+            )
             raise WaitTimeoutError(
                 self.task_id, timeout=self.policy.timeout, last_status=self.last_status, last=self.last
             )
@@ -110,11 +120,14 @@ class Waiter:
         """Record a fetched task; True when it is terminal."""
         self.polls += 1
         self.last_status, self.last = status, task
+        logger.debug("task %s: poll %d -> %s", self.task_id, self.polls, status)
         return status in TERMINAL
 
     def delay_after_pending(self) -> float:
         """Seconds to sleep before the next poll; raises `WaitTimeoutError` past the deadline."""
-        return self._next_delay()
+        delay = self._next_delay()
+        logger.debug("task %s: %s; next poll in %.2f s", self.task_id, self.last_status, delay)
+        return delay
 
     def delay_after_error(self, error: EmbedError) -> float:
         """Seconds to sleep after a failed poll; raises the error if it is fatal, or on timeout."""
@@ -125,4 +138,5 @@ class Waiter:
         delay = self._next_delay()
         if hint is not None:
             delay = max(delay, min(hint, self.policy.timeout - self.elapsed()))
+        logger.warning("task %s: poll %d failed (%s); next poll in %.2f s", self.task_id, self.polls, error, delay)
         return delay

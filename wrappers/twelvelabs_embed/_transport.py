@@ -86,7 +86,10 @@ class _RetryCore:
             request.headers[API_KEY_HEADER] = self._api_key.reveal()
         else:
             request.headers.pop(API_KEY_HEADER, None)
-        request.headers.setdefault("user-agent", USER_AGENT)
+        # httpx puts its own default User-Agent on every request; replace that one (but keep one a caller chose).
+        agent = request.headers.get("user-agent")
+        if agent is None or agent.startswith("python-httpx/"):
+            request.headers["user-agent"] = USER_AGENT
         if options is not None and options.timeouts is not None:
             request.extensions = {**request.extensions, "timeout": options.timeouts.to_httpx().as_dict()}
         if options is not None and options.retry is not None:

@@ -8,6 +8,7 @@ member or, for a value added later, a plain `str`.
 
 from twelvelabs_embed_generated.models import *  # noqa: F403
 from twelvelabs_embed_generated.models import __all__ as _generated_all
-from twelvelabs_embed_generated.types import UNSET, Unset  # noqa: F401
+from twelvelabs_embed_generated.types import UNSET as UNSET  # explicit re-export (mypy --strict)
+from twelvelabs_embed_generated.types import Unset as Unset
 
 __all__ = sorted([*_generated_all, "UNSET", "Unset"])

@@ -7,14 +7,17 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="VideoEmbeddingTaskCreated")
 
 
 @_attrs_define
 class VideoEmbeddingTaskCreated:
-    id: str | Unset = UNSET
+    """The older spec and export mark no field of legacy responses required; a created task always
+    has an id, and a response without one is treated as broken, so `_id` is required here.
+
+    """
+
+    id: str
     """ The new task's id. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -23,16 +26,18 @@ class VideoEmbeddingTaskCreated:
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if id is not UNSET:
-            field_dict["_id"] = id
+        field_dict.update(
+            {
+                "_id": id,
+            }
+        )
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        id = d.pop("_id", UNSET)
+        id = d.pop("_id")
 
         video_embedding_task_created = cls(
             id=id,
