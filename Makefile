@@ -14,7 +14,7 @@ PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo generate check-generated lint typecheck test test-fast mock mock-dynamic clean
+.PHONY: help install demo fuzz generate check-generated lint typecheck test test-fast mock mock-dynamic clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ test: install check-generated lint typecheck ## Everything CI runs: drift check,
 
 test-fast: install ## pytest only
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+fuzz: install ## Long schemathesis runs against the fake (FUZZ_EXAMPLES=500 by default)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py -p no:cacheprovider
 
 mock: $(NODE_STAMP) ## Serve openapi.yaml with Prism on :4010 (static examples)
 	npx --no-install prism mock --port 4010 openapi.yaml

@@ -177,6 +177,5 @@ def media_from_url(url: str, *, default_duration: float, durations: dict[str, fl
         input_url=url,
         fetch_error=fetch_error,
         fail_message=fail_message,
-        hints={key: value for key, value in query.items() if key in ("pages", "sentences")}
-        | {"path": parts.path},
+        hints={key: value for key, value in query.items() if key in ("pages", "sentences")} | {"path": parts.path},
     )

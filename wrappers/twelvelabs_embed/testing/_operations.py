@@ -32,8 +32,8 @@ class Operation:
     pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>.*)", self.path)
-        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>(?s:.*))", self.path)
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}\\Z"))
 
 
 # Order matters: `/embed/tasks/{task_id}/status` must be tried before `/embed/tasks/{task_id}`.

@@ -1,8 +1,9 @@
 """The OpenAPI document the fake serves and validates against.
 
-Lookup: an explicit `spec_path`, else the copy shipped in this package (`twelvelabs_embed/testing/openapi.yaml`,
-read through `importlib.resources`). The shipped copy must equal the repository's `openapi.yaml`; a test in
-`tests/fake` fails when they drift.
+Lookup: an explicit `spec_path`, else the copy the generated client ships
+(`twelvelabs_embed_generated/openapi.yaml`, read through `importlib.resources`). `make generate` writes that
+copy from the repository's `openapi.yaml` and `make check-generated` fails when it drifts, so the fake, the
+generated client and the spec always describe the same wire format.
 
 Request bodies and query parameters are validated with the spec's own schemas (jsonschema, Draft 2020-12, with
 a `referencing` registry holding the whole document), so the fake and the spec cannot silently disagree.
@@ -23,7 +24,7 @@ from typing import Any, Protocol, cast
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-__all__ = ["Spec", "SchemaIssue", "load_spec", "packaged_spec_bytes"]
+__all__ = ["SchemaIssue", "Spec", "load_spec", "packaged_spec_bytes"]
 
 _SPEC_URI = "urn:twelvelabs-embed:openapi"
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
@@ -37,7 +38,7 @@ class _Validator(Protocol):
 def _yaml_load(data: bytes) -> Any:
     yaml = importlib.import_module("yaml")
     loader = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
-    return yaml.load(data, Loader=loader)  # noqa: S506 - a safe loader is chosen above
+    return yaml.load(data, Loader=loader)  # a safe loader, chosen above
 
 
 def _make_validator(schema: Mapping[str, Any], registry: Registry[Any]) -> _Validator:
@@ -51,9 +52,13 @@ def _best_match(errors: Iterable[Any]) -> Any:
     return exceptions.best_match(errors)
 
 
+#: The package whose `openapi.yaml` is the default spec.
+SPEC_PACKAGE = "twelvelabs_embed_generated"
+
+
 def packaged_spec_bytes() -> bytes:
-    """The bytes of the spec shipped inside this package."""
-    return resources.files(__package__ or "twelvelabs_embed.testing").joinpath("openapi.yaml").read_bytes()
+    """The bytes of the spec shipped with the generated client (the fake's default spec)."""
+    return resources.files(SPEC_PACKAGE).joinpath("openapi.yaml").read_bytes()
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class SpecOperation:
     method: str
     path: str
     parameters: Mapping[str, Mapping[str, Any]]
+    #: JSON pointers (within the document) of each query parameter's schema.
+    pointers: Mapping[str, str]
     body_schema: str | None
 
 
@@ -124,17 +131,24 @@ class Spec:
                 if not isinstance(operation, dict):
                     continue
                 parameters: dict[str, Mapping[str, Any]] = {}
-                for raw_parameter in operation.get("parameters", []):
+                pointers: dict[str, str] = {}
+                escaped = path.replace("~", "~0").replace("/", "~1")
+                for index, raw_parameter in enumerate(operation.get("parameters", [])):
                     parameter = self._resolve(raw_parameter)
-                    if parameter.get("in") == "query":
-                        parameters[str(parameter["name"])] = parameter
+                    if parameter.get("in") != "query":
+                        continue
+                    name = str(parameter["name"])
+                    parameters[name] = parameter
+                    ref = raw_parameter.get("$ref")
+                    base = ref if isinstance(ref, str) else f"#/paths/{escaped}/{method}/parameters/{index}"
+                    pointers[name] = f"{base}/schema"
                 body_schema = None
                 content = operation.get("requestBody", {}).get("content", {})
                 for media in content.values():
                     ref = media.get("schema", {}).get("$ref", "")
                     body_schema = ref.rsplit("/", 1)[-1] or None
                 found[operation["operationId"]] = SpecOperation(
-                    operation["operationId"], method.upper(), path, parameters, body_schema
+                    operation["operationId"], method.upper(), path, parameters, pointers, body_schema
                 )
         return found
 
@@ -156,12 +170,9 @@ class Spec:
 
     def check_parameter(self, operation_id: str, name: str, value: object) -> SchemaIssue | None:
         """Validate one (already type-coerced) query parameter value against its declared schema."""
-        parameter = self.operations[operation_id].parameters[name]
-        schema = dict(parameter["schema"])
-        if "$ref" in schema:
-            schema = {"$ref": _SPEC_URI + schema["$ref"]}
-        key = f"{operation_id}?{name}"
-        return self._issue(self._validator(key, schema), value, name)
+        pointer = self.operations[operation_id].pointers[name]
+        validator = self._validator(pointer, {"$ref": _SPEC_URI + pointer})
+        return self._issue(validator, value, name)
 
     def _issue(self, validator: _Validator, instance: object, prefix: str) -> SchemaIssue | None:
         error = _best_match(validator.iter_errors(instance))

@@ -1,0 +1,134 @@
+"""Serving the fake over real HTTP with uvicorn: `serve()` (blocking, for the CLI) and `RunningServer`
+(a background thread, for tests of code that needs a real URL)."""
+
+from __future__ import annotations
+
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import TextIO
+
+import uvicorn
+
+from ._clock import WallClock
+from ._fake import DEFAULT_API_KEY, EmbedFake
+from ._models import DEFAULT_MEDIA_DURATION, RateLimit
+from ._operations import API_PREFIX
+
+__all__ = ["DEFAULT_PORT", "READY_PREFIX", "RunningServer", "serve"]
+
+#: The port `serve()` uses unless told otherwise.
+DEFAULT_PORT = 8787
+#: The start of the line `serve()` prints once it accepts connections.
+READY_PREFIX = "twelvelabs-embed fake server ready"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that reports its real port once listening."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[int], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_ready = on_ready
+        self.port: int | None = None
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started and self.servers and self.servers[0].sockets:
+            self.port = int(self.servers[0].sockets[0].getsockname()[1])
+            if self._on_ready is not None:
+                self._on_ready(self.port)
+
+
+def _config(fake: EmbedFake, host: str, port: int, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        fake.app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+    )
+
+
+def ready_line(host: str, port: int, api_key: str, processing_seconds: float) -> str:
+    return (
+        f"{READY_PREFIX}: base_url=http://{host}:{port}{API_PREFIX} api_key={api_key} "
+        f"spec=http://{host}:{port}/openapi.yaml processing_seconds={processing_seconds:g}"
+    )
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = DEFAULT_PORT,
+    *,
+    api_key: str | None = DEFAULT_API_KEY,
+    processing_seconds: float = 5.0,
+    rate_limit: RateLimit | None = None,
+    url_duration: float = DEFAULT_MEDIA_DURATION,
+    upload_duration: float = DEFAULT_MEDIA_DURATION,
+    log_level: str = "warning",
+    fake: EmbedFake | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Serve a fake on `host:port` until interrupted (SIGINT/SIGTERM), on wall-clock time.
+
+    Once it accepts connections it prints one line to `out` (default stdout) and flushes it:
+    `twelvelabs-embed fake server ready: base_url=http://HOST:PORT/v1.3 api_key=KEY spec=... processing_seconds=N`.
+    `port=0` picks a free port (the line tells which). `api_key=None` accepts any non-empty key.
+    Pass `fake` to serve a preconfigured `EmbedFake` instead (the other settings are then ignored).
+    """
+    if fake is None:
+        fake = EmbedFake(
+            api_keys=api_key,
+            clock=WallClock(),
+            processing_seconds=processing_seconds,
+            rate_limit=rate_limit,
+            url_duration=url_duration,
+            upload_duration=upload_duration,
+        )
+    stream = sys.stdout if out is None else out
+    served = fake
+
+    def announce(actual_port: int) -> None:
+        stream.write(ready_line(host, actual_port, served.api_key, served.processing_seconds) + "\n")
+        stream.flush()
+
+    _Server(_config(fake, host, port, log_level), on_ready=announce).run()
+
+
+class RunningServer:
+    """A fake served by uvicorn on a background thread (see `EmbedFake.run_server`)."""
+
+    def __init__(self, fake: EmbedFake, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+        self.fake = fake
+        self.host = host
+        self._ready = threading.Event()
+        self._server = _Server(_config(fake, host, port, log_level), on_ready=lambda _port: self._ready.set())
+        self._thread = threading.Thread(target=self._server.run, name="twelvelabs-embed-fake-server", daemon=True)
+
+    @property
+    def port(self) -> int:
+        if self._server.port is None:
+            raise RuntimeError("the server is not running")
+        return self._server.port
+
+    @property
+    def base_url(self) -> str:
+        """`http://HOST:PORT/v1.3`."""
+        return f"http://{self.host}:{self.port}{API_PREFIX}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the fake server did not start on {self.host}")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
