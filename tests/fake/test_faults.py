@@ -166,7 +166,7 @@ def test_faults_are_first_in_first_out_and_any_operation(
 def test_faults_never_hit_requests_outside_the_api(embed_fake: EmbedFake, embed_fake_client: httpx.Client) -> None:
     """The spec URL and unknown paths do not consume faults."""
     fault = embed_fake.faults.add("status", status=500)
-    assert embed_fake_client.get("http://embed-fake.test/openapi.yaml").status_code == 200
+    assert embed_fake_client.get("https://embed-fake.test/openapi.yaml").status_code == 200
     assert embed_fake_client.get("/nothing-here").status_code == 404
     assert fault.hits == 0
     assert embed_fake.faults.pending == [fault]

@@ -30,7 +30,7 @@ def test_packaged_spec_is_the_one_the_client_was_generated_from() -> None:
 
 def test_spec_is_served_for_schemathesis(embed_fake_client: httpx.Client) -> None:
     """GET /openapi.yaml (outside /v1.3, no key needed) returns the spec the fake validates against."""
-    response = embed_fake_client.get("http://embed-fake.test/openapi.yaml", headers={"x-api-key": ""})
+    response = embed_fake_client.get("https://embed-fake.test/openapi.yaml", headers={"x-api-key": ""})
     assert response.status_code == 200
     assert response.content == packaged_spec_bytes()
 

@@ -214,6 +214,16 @@ def test_unrecognised_json_error_body_is_kept_as_message() -> None:
     assert info.value.code is None and info.value.message == json.dumps(["conflict", 1])
 
 
+def test_problem_details_body_gives_title_and_detail() -> None:
+    """An RFC 7807 problem+json body (as gateways send) gives its type as code and title/detail as message."""
+    body = {"type": "https://errors.example/not-found", "title": "Not Found", "detail": "no route", "status": 404}
+    response = httpx.Response(404, json=body, headers={"content-type": "application/problem+json"})
+    with pytest.raises(NotFoundError) as info:
+        call("sync", Server(response), lambda c: c.v2.tasks.retrieve(TASK_ID))
+    assert info.value.code == "https://errors.example/not-found"
+    assert info.value.message == "Not Found - no route"
+
+
 class BrokenStream(httpx.SyncByteStream, httpx.AsyncByteStream):
     """A body that stops part-way, as when the peer closes the connection early."""
 

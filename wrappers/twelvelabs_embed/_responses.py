@@ -68,6 +68,9 @@ def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, dic
             )
         if "code" in body or "message" in body:
             return _str_or_none(body.get("code")), _str_or_none(body.get("message")), {}
+        if "title" in body or "detail" in body:  # RFC 7807 problem details, as gateways and proxies send
+            message = " - ".join(str(body[k]) for k in ("title", "detail") if body.get(k))
+            return _str_or_none(body.get("type")), message or None, {}
     return None, json.dumps(body)[:200], {}
 
 

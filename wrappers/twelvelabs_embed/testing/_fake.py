@@ -39,7 +39,7 @@ __all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "DEFAULT_PROCESSING_SECONDS", 
 #: The key a fake accepts unless told otherwise.
 DEFAULT_API_KEY = "test-key"
 #: The base URL in-process clients use (any host works; nothing is resolved).
-DEFAULT_BASE_URL = "http://embed-fake.test" + API_PREFIX
+DEFAULT_BASE_URL = "https://embed-fake.test" + API_PREFIX
 #: How long a task stays `processing` unless told otherwise.
 DEFAULT_PROCESSING_SECONDS = 10.0
 
