@@ -40,14 +40,12 @@ class _Parser(argparse.ArgumentParser):
 def _segmentation(value: str) -> Any:
     """`fixed:6` or `dynamic:4`."""
     kind, _, number = value.partition(":")
+    make = {"fixed": fixed_segments, "dynamic": dynamic_segments}.get(kind)
     try:
-        seconds = int(number)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected fixed:<2-10> or dynamic:<2-5>, got {value!r}") from None
-    if kind == "fixed":
-        return fixed_segments(seconds)
-    if kind == "dynamic":
-        return dynamic_segments(seconds)
+        if make is not None:
+            return make(int(number))
+    except ValueError:  # not a whole number, or out of range (ValidationError is a ValueError)
+        pass
     raise argparse.ArgumentTypeError(f"expected fixed:<2-10> or dynamic:<2-5>, got {value!r}")
 
 
@@ -58,6 +56,13 @@ def _finite(value: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
     if not math.isfinite(number):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {value!r}")
+    return number
+
+
+def _positive(value: str) -> float:
+    number = _finite(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {value!r}")
     return number
 
 
@@ -104,7 +109,7 @@ def _build_parser() -> argparse.ArgumentParser:
     create.add_argument("--segmentation", type=_segmentation, help="v2: fixed:<2-10> or dynamic:<2-5>")
     create.add_argument("--dimension", type=int, help="v2 marengo3.5: embedding dimension")
     create.add_argument("--wait", action="store_true", help="wait for the task, showing progress")
-    create.add_argument("--timeout", type=_finite, help="with --wait: give up after this many seconds")
+    create.add_argument("--timeout", type=_positive, help="with --wait: give up after this many seconds")
     create.add_argument("--output", type=Path, help="with --wait: write the embeddings here (see `get`)")
     create.add_argument("--format", choices=FORMATS, help="output format (default: from the file extension)")
 
@@ -120,7 +125,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     api_arg(wait)
     wait.add_argument("task_id")
-    wait.add_argument("--timeout", type=_finite, help="give up after this many seconds (default 4 h)")
+    wait.add_argument("--timeout", type=_positive, help="give up after this many seconds (default 4 h)")
 
     get = commands.add_parser(
         "get",
@@ -175,7 +180,8 @@ def write_arrays(arrays: EmbeddingArrays, path: Path, fmt: str) -> list[Path]:
         import numpy as np
 
         table = path.with_name(path.stem + ".segments.csv")
-        np.save(path, arrays.vectors)
+        with path.open("wb") as vectors:  # np.save(path) would append .npy to any other name
+            np.save(vectors, arrays.vectors)
         with table.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["index", "start_sec", "end_sec", "option", "scope"])
@@ -204,15 +210,19 @@ def write_arrays(arrays: EmbeddingArrays, path: Path, fmt: str) -> list[Path]:
         pq.write_table(table, path)
         return [path]
     rows = (
-        {**seg, "embedding": arrays.vectors[i].tolist()}  # float32 values print as their shortest float
+        {
+            **{key: None if isinstance(value, float) and math.isnan(value) else value for key, value in seg.items()},
+            "embedding": arrays.vectors[i].tolist(),  # float32 values print as their shortest float
+        }
         for i, seg in enumerate(arrays.segments())
-    )
+    )  # JSON has no NaN: a segment without start/end gets null
     with path.open("w") as handle:
         if fmt == "jsonl":
             for row in rows:
-                handle.write(json.dumps(row) + "\n")
+                handle.write(json.dumps(row, allow_nan=False) + "\n")
         else:
-            json.dump({"task_id": arrays.task_id, "dimension": arrays.dimension, "segments": list(rows)}, handle)
+            document = {"task_id": arrays.task_id, "dimension": arrays.dimension, "segments": list(rows)}
+            json.dump(document, handle, allow_nan=False)
     return [path]
 
 
@@ -304,6 +314,10 @@ def _save(
 def _create(args: argparse.Namespace, console: Console) -> None:
     if args.output is not None and not args.wait:
         raise ValidationError("--output", "needs --wait (or run `get` once the task is ready)")
+    if args.timeout is not None and not args.wait:
+        raise ValidationError("--timeout", "applies only with --wait")
+    if args.format is not None and args.output is None:
+        raise ValidationError("--format", "applies only with --output")
     if args.output is not None:
         _format(args.output, args.format)  # fail on a bad name before creating anything
     with EmbedClient() as client:

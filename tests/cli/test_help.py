@@ -1,0 +1,78 @@
+"""`--version`, `--help` of every command, and the `fake-server` command the fixtures run."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from twelvelabs_embed import __version__
+
+from ._support import API_KEY, run_cli
+from .conftest import FakeServer
+
+HELP_CASES = [
+    pytest.param([], ("create", "status", "wait", "get", "list", "fake-server", "TWELVELABS_API_KEY"), id="top"),
+    pytest.param(
+        ["create"],
+        (
+            "--api",
+            "--model",
+            "--file",
+            "--url",
+            "--base64-file",
+            "--asset-id",
+            "--type",
+            "--start",
+            "--end",
+            "--clip-length",
+            "--scope",
+            "--option",
+            "--embedding-type",
+            "--segmentation",
+            "--dimension",
+            "--wait",
+            "--timeout",
+            "--output",
+            "--format",
+        ),
+        id="create",
+    ),
+    pytest.param(["status"], ("task_id", "--json", "--api"), id="status"),
+    pytest.param(["wait"], ("task_id", "--timeout", "--api"), id="wait"),
+    pytest.param(["get"], ("task_id", "--output", "--format", "--option", "--api"), id="get"),
+    pytest.param(["list"], ("--status", "--limit", "--json", "--api"), id="list"),
+    pytest.param(
+        ["fake-server"],
+        ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration"),
+        id="fake-server",
+    ),
+]
+
+
+def test_version_prints_the_package_version() -> None:
+    """`--version` prints `twelvelabs-embed <version>` and exits 0."""
+    result = run_cli(["--version"], base_url=None).ok()
+    assert result.stdout == f"twelvelabs-embed {__version__}\n"
+
+
+@pytest.mark.parametrize(("command", "flags"), HELP_CASES)
+def test_help_lists_every_option(command: list[str], flags: tuple[str, ...]) -> None:
+    """`--help` of each command exits 0 and documents its options, with no API key and an unusable base URL."""
+    result = run_cli([*command, "--help"], base_url="http://example.com/v1.3", api_key=None).ok()
+    prog = " ".join(["twelvelabs-embed", *command])
+    assert result.stdout.startswith(f"usage: {prog} ")
+    for flag in flags:
+        assert flag in result.stdout, f"{flag} missing from `{prog} --help`"
+
+
+def test_fake_server_announces_its_base_url(fake: FakeServer) -> None:
+    """The `fake-server` the fixture started prints its ready line with the base URL it serves."""
+    ready = [line for line in fake.process.log_tail(200).splitlines() if line.startswith("twelvelabs-embed fake")]
+    assert len(ready) == 1, fake.process.log_tail()
+    match = re.match(
+        r"twelvelabs-embed fake server ready: base_url=(\S+) api_key=(\S+) .*processing_seconds=1$", ready[0]
+    )
+    assert match, ready[0]
+    assert match.group(1) == fake.base_url
+    assert match.group(2) == API_KEY  # the fake's own (test) key; it echoes the key it accepts by design
