@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "demo-output"
+OUT = Path(os.environ.get("DEMO_OUTPUT", ROOT / "demo-output"))
 CLI = [str(Path(sys.executable).parent / "twelvelabs-embed")]
 DEMO_KEY = "demo-key"  # the fake accepts it; no real key is involved
 
