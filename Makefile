@@ -13,8 +13,9 @@ PY := $(BIN)/python
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
-.PHONY: help install demo fuzz generate check-generated lint typecheck test test-fast mock mock-dynamic clean
+.PHONY: help install demo bench fuzz generate check-generated lint typecheck test test-fast mock mock-dynamic clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +56,10 @@ test: install check-generated lint typecheck ## Everything CI runs: drift check,
 
 test-fast: install ## pytest only
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: ## Benchmarks vs the official SDK and the floor (own venv bench/.venv); writes BENCHMARKS.md (BENCH_ARGS=--quick: smoke)
+	PYTHON=$(PYTHON) bash bench/setup.sh
+	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 
 fuzz: install ## Long schemathesis runs against the fake (FUZZ_EXAMPLES=500 by default)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py -p no:cacheprovider
