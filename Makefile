@@ -61,8 +61,9 @@ bench: ## Benchmarks vs the official SDK and the floor (own venv bench/.venv); w
 	PYTHON=$(PYTHON) bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 
-fuzz: install ## Long schemathesis runs against the fake (FUZZ_EXAMPLES=500 by default)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py -p no:cacheprovider
+fuzz: install ## Long fuzzing (FUZZ_EXAMPLES=500): schemathesis vs the fake and Prism, response bodies; refreshes docs/ROBUSTNESS.md
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py tests/robustness -p no:cacheprovider
+	$(PY) scripts/robustness_report.py
 
 mock: $(NODE_STAMP) ## Serve openapi.yaml with Prism on :4010 (static examples)
 	npx --no-install prism mock --port 4010 openapi.yaml

@@ -110,13 +110,16 @@ def _scan(body: bytes, key: re.Pattern[bytes]) -> tuple[npt.NDArray[np.float32],
     try:
         first = orjson.loads(view[spans[0][0] : spans[0][1]])
         matrix = np.empty((len(spans), len(first)), dtype=np.float32)
-        for row, (start, end) in enumerate(spans):
-            values = orjson.loads(view[start:end])
-            if len(values) != matrix.shape[1]:
-                raise ArrayParseError(f"vector {row} has {len(values)} values, vector 0 has {matrix.shape[1]}")
-            matrix[row] = values
+        with np.errstate(over="ignore"):  # an overflow is reported below, not as a numpy RuntimeWarning
+            for row, (start, end) in enumerate(spans):
+                values = orjson.loads(view[start:end])
+                if len(values) != matrix.shape[1]:
+                    raise ArrayParseError(f"vector {row} has {len(values)} values, vector 0 has {matrix.shape[1]}")
+                matrix[row] = values
         if np.isnan(matrix).any():  # JSON has no NaN: numpy turned a `null` into one
             raise ArrayParseError("a vector holds null where a number belongs")
+        if np.isinf(matrix).any():  # JSON has no infinity: a number beyond the float32 range became one
+            raise ArrayParseError("a vector holds a number beyond the float32 range (about 3.4e38)")
     except ArrayParseError:
         raise
     except (ValueError, TypeError) as exc:  # orjson.JSONDecodeError, or numpy refusing a non-number ("a")

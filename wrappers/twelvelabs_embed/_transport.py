@@ -3,6 +3,11 @@
 Resilience lives here, below the generated client, so it survives every regeneration. The API key
 is added per request and only for the configured origin: a redirect to another host never
 carries it, and it is never stored in the httpx client's default headers (which show in reprs).
+It goes only on the copy of the request handed to the inner transport, so the request objects
+a caller can reach (`response.request`, `error.request`) never carry it.
+
+A response body is read inside the retry loop, so a connection that breaks mid-body is retried
+(or not) by the same rules as one that breaks before the status line.
 """
 
 from __future__ import annotations
@@ -80,21 +85,25 @@ class _RetryCore:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(origin={self._origin!r}, retry={self.retry!r})"
 
-    def prepare(self, request: httpx.Request) -> RetryPolicy:
+    def prepare(self, request: httpx.Request) -> tuple[RetryPolicy, httpx.Request]:
+        """The policy for `request` and the request to send: a copy carrying the API key (same origin only)."""
         options = call_options.get()
-        if _origin(request.url) == self._origin:
-            request.headers[API_KEY_HEADER] = self._api_key.reveal()
-        else:
-            request.headers.pop(API_KEY_HEADER, None)
+        request.headers.pop(API_KEY_HEADER, None)
         # httpx puts its own default User-Agent on every request; replace that one (but keep one a caller chose).
         agent = request.headers.get("user-agent")
         if agent is None or agent.startswith("python-httpx/"):
             request.headers["user-agent"] = USER_AGENT
         if options is not None and options.timeouts is not None:
             request.extensions = {**request.extensions, "timeout": options.timeouts.to_httpx().as_dict()}
-        if options is not None and options.retry is not None:
-            return options.retry
-        return self.retry
+        outgoing = request
+        if _origin(request.url) == self._origin:
+            headers = request.headers.copy()
+            headers[API_KEY_HEADER] = self._api_key.reveal()
+            outgoing = httpx.Request(
+                request.method, request.url, headers=headers, stream=request.stream, extensions=request.extensions
+            )
+        policy = options.retry if options is not None and options.retry is not None else self.retry
+        return policy, outgoing
 
     def after_response(
         self, policy: RetryPolicy, request: httpx.Request, response: httpx.Response, n: int
@@ -155,18 +164,24 @@ class RetryTransport(httpx.BaseTransport):
         return f"RetryTransport({self._inner!r}, {self._core!r})"
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        policy = self._core.prepare(request)
+        policy, outgoing = self._core.prepare(request)
         n = 0
         while True:
             logger.debug("%s %s (attempt %d)", request.method, request.url, n + 1)
+            response: httpx.Response | None = None
             try:
-                response = self._inner.handle_request(request)
+                response = self._inner.handle_request(outgoing)
+                delay = self._core.after_response(policy, outgoing, response, n)
+                if delay is None:
+                    response.read()
             except httpx.TransportError as error:
-                delay = self._core.after_error(policy, request, error, n)
+                if response is not None:
+                    response.close()
+                error.request = request  # the caller's request, without the key
+                delay = self._core.after_error(policy, outgoing, error, n)
                 if delay is None:
                     raise
             else:
-                delay = self._core.after_response(policy, request, response, n)
                 if delay is None:
                     logger.debug("%s %s -> %d", request.method, request.url, response.status_code)
                     return response
@@ -200,18 +215,24 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         return f"AsyncRetryTransport({self._inner!r}, {self._core!r})"
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        policy = self._core.prepare(request)
+        policy, outgoing = self._core.prepare(request)
         n = 0
         while True:
             logger.debug("%s %s (attempt %d)", request.method, request.url, n + 1)
+            response: httpx.Response | None = None
             try:
-                response = await self._inner.handle_async_request(request)
+                response = await self._inner.handle_async_request(outgoing)
+                delay = self._core.after_response(policy, outgoing, response, n)
+                if delay is None:
+                    await response.aread()
             except httpx.TransportError as error:
-                delay = self._core.after_error(policy, request, error, n)
+                if response is not None:
+                    await response.aclose()
+                error.request = request  # the caller's request, without the key
+                delay = self._core.after_error(policy, outgoing, error, n)
                 if delay is None:
                     raise
             else:
-                delay = self._core.after_response(policy, request, response, n)
                 if delay is None:
                     logger.debug("%s %s -> %d", request.method, request.url, response.status_code)
                     return response

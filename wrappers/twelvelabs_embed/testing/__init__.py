@@ -11,7 +11,8 @@ In-process (no sockets)::
         fake.faults.add("status", operation="getEmbeddingTaskV2", status=503, times=2)
 
 Also: `fake.transport()` / `fake.async_transport()` for your own httpx clients, `fake.requests` /
-`fake.calls(op)` (every request received), `fake.tasks`, `fake.fail_next()`, `fake.rate_limit = RateLimit(...)`,
+`fake.calls(op)` (every request received), `fake.uploads` (uploaded bytes, with `record_uploads=True`),
+`fake.tasks`, `fake.fail_next()`, `fake.rate_limit = RateLimit(...)`,
 `fake.run_server()` (real HTTP on a background thread), `serve()` (blocking; the CLI's `fake-server`),
 `create_app()` (a uvicorn factory: `uvicorn --factory twelvelabs_embed.testing:create_app`), and the pytest
 fixtures of `twelvelabs_embed.testing.pytest_plugin`.
@@ -31,7 +32,14 @@ if TYPE_CHECKING:
     from ._clock import Clock, FakeClock, WallClock
     from ._fake import DEFAULT_API_KEY, DEFAULT_BASE_URL, DEFAULT_PROCESSING_SECONDS, EmbedFake
     from ._faults import Fault, FaultKind, Faults
-    from ._models import DEFAULT_FAILURE_MESSAGE, DEFAULT_MEDIA_DURATION, FakeTask, RateLimit, RecordedRequest
+    from ._models import (
+        DEFAULT_FAILURE_MESSAGE,
+        DEFAULT_MEDIA_DURATION,
+        FakeTask,
+        RateLimit,
+        RecordedRequest,
+        RecordedUpload,
+    )
     from ._operations import ALL_OPERATIONS, API_PREFIX, CREATE_OPERATIONS
     from ._server import DEFAULT_PORT, READY_PREFIX, RunningServer, serve
     from ._spec import packaged_spec_bytes
@@ -62,6 +70,7 @@ _MODULES = {
     "Faults": "_faults",
     "RateLimit": "_models",
     "RecordedRequest": "_models",
+    "RecordedUpload": "_models",
     "RunningServer": "_server",
     "WallClock": "_clock",
     "create_app": "_app",
@@ -91,6 +100,7 @@ __all__ = [
     "Faults",
     "RateLimit",
     "RecordedRequest",
+    "RecordedUpload",
     "RunningServer",
     "WallClock",
     "create_app",

@@ -25,6 +25,7 @@ from ._models import (
     RateLimit,
     RateLimiter,
     RecordedRequest,
+    RecordedUpload,
 )
 from ._operations import API_PREFIX, OPERATIONS_BY_ID, Operation
 from ._spec import Spec, load_spec
@@ -58,6 +59,8 @@ class EmbedFake:
         spec_path: the OpenAPI file to serve and validate against (default: `twelvelabs_embed_generated/openapi.yaml`).
         seed: varies task ids between fakes (ids are deterministic for a given seed and clock).
         base_url: the base URL of `client()`/`async_client()`.
+        record_uploads: keep the bytes of every uploaded file as received (`fake.uploads`); off by default
+            because uploads can be large.
     """
 
     def __init__(
@@ -73,6 +76,7 @@ class EmbedFake:
         spec_path: str | os.PathLike[str] | None = None,
         seed: int = 0,
         base_url: str = DEFAULT_BASE_URL,
+        record_uploads: bool = False,
     ) -> None:
         if api_keys is None:
             self._keys: frozenset[str] | None = None
@@ -96,6 +100,8 @@ class EmbedFake:
         self._lock = threading.RLock()
         self._tasks: dict[str, FakeTask] = {}
         self._requests: list[RecordedRequest] = []
+        self.record_uploads = record_uploads
+        self._uploads: list[RecordedUpload] = []
         self._forced_failures: deque[str] = deque()
         self._counter = 0
         self._app: FakeApp | None = None
@@ -221,6 +227,17 @@ class EmbedFake:
             self.operation(operation)
         with self._lock:
             return [r for r in self._requests if r.operation is not None and operation in (None, r.operation)]
+
+    @property
+    def uploads(self) -> list[RecordedUpload]:
+        """Every uploaded file received so far, oldest first (empty unless `record_uploads` is on)."""
+        with self._lock:
+            return list(self._uploads)
+
+    def _record_upload(self, upload: RecordedUpload) -> None:
+        if self.record_uploads:
+            with self._lock:
+                self._uploads.append(upload)
 
     def clear_requests(self) -> None:
         """Forget the recorded requests."""

@@ -24,7 +24,7 @@ from starlette.responses import Response
 
 from ._embeddings import FULL_DIMENSIONS, Span, dynamic_spans, embedding_matrix, fixed_spans, legacy_clips
 from ._json import JSONBody
-from ._models import FakeTask, Media, media_from_url
+from ._models import FakeTask, Media, RecordedUpload, media_from_url
 from ._operations import API_PREFIX, ApiError, Operation
 
 if TYPE_CHECKING:
@@ -223,6 +223,7 @@ class Handlers:
                     files[key] = Upload(await value.read(), value.filename)
                 else:
                     files[key] = Upload(value.encode(), None)
+                self.fake._record_upload(RecordedUpload(schema_name, key, files[key].filename, files[key].data))
                 instance[key] = "<binary>"
                 continue
             texts = [await self._text(key, value) for value in values]

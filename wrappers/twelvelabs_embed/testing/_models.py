@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import deque
 from collections.abc import Collection
@@ -20,6 +21,7 @@ __all__ = [
     "Media",
     "RateLimit",
     "RecordedRequest",
+    "RecordedUpload",
 ]
 
 #: Duration (seconds) of media whose length the test did not state: URLs without `duration=` and uploads.
@@ -58,6 +60,20 @@ class FakeTask:
 
     def updated_at(self, now: datetime) -> datetime:
         return self.created_at if now < self.ready_at else self.ready_at
+
+
+@dataclass(frozen=True)
+class RecordedUpload:
+    """One uploaded file as the fake's multipart parser received it (kept only with `record_uploads=True`)."""
+
+    schema: str
+    form_field: str
+    filename: str | None
+    data: bytes = field(repr=False)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
 
 
 @dataclass

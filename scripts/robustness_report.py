@@ -1,0 +1,258 @@
+"""Render docs/ROBUSTNESS.md from the figures the robustness tests leave in reports/.
+
+    .venv/bin/pytest tests/fake/test_schemathesis.py tests/robustness   # or `make test` / `make fuzz`
+    .venv/bin/python scripts/robustness_report.py                         # rewrites docs/ROBUSTNESS.md
+
+Inputs (all written by tests, all gitignored): reports/schemathesis-prism.json, schemathesis-fake.json,
+response-fuzz.json, fault-matrix.md/.json, bad-input.json, secret-guard.json. A missing file leaves its
+section saying so; nothing is invented. The fault-matrix test compares its table with the one embedded here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+DOC = ROOT / "docs" / "ROBUSTNESS.md"
+BEGIN, END = "<!-- fault-matrix:begin -->", "<!-- fault-matrix:end -->"
+
+
+def _load(name: str) -> Any:
+    path = REPORTS / name
+    if not path.exists():
+        return None
+    return json.loads(path.read_text(encoding="utf-8")) if name.endswith(".json") else path.read_text("utf-8")
+
+
+def _missing(name: str) -> str:
+    return f"_No figures: reports/{name} is missing (run the tests first)._\n"
+
+
+def _prism(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("schemathesis-prism.json")
+    phases = data["cases_by_phase"]
+    by_phase = ", ".join(f"{phase} {phases[phase]}" for phase in ("examples", "coverage", "fuzzing", "stateful"))
+    stateful = data.get("stateful", {})
+    checks = ", ".join(f"`{name}`" for name in sorted(data["checks_run"]))
+    excluded = "; ".join(f"`{name}` ({why})" for name, why in data["checks_excluded"].items())
+    return (
+        f"**{data['cases_total']} cases, {len(data['failures'])} failures, {len(data['errors'])} errors** "
+        f"({by_phase}); mode {data['mode']}, {data['examples_per_operation']} examples per operation, "
+        f"seed {data['seed']}. The stateful phase walked {stateful.get('links_selected', 0)} of "
+        f"{stateful.get('links_total', 0)} links ({stateful.get('links_inferred', 0)} inferred by schemathesis).\n\n"
+        f"Checks run on every case: {checks}. Excluded: {excluded}. JUnit report: "
+        "`reports/schemathesis-prism.junit.xml`.\n"
+    )
+
+
+def _fake(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("schemathesis-fake.json")
+    counts = data["cases_by_phase_and_mode"]
+    parts = ", ".join(f"{label} {count}" for label, count in counts.items())
+    return f"**{data['cases_total']} cases, all checks, no failures** (phase/mode: {parts}).\n"
+
+
+def _fuzz(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("response-fuzz.json")
+    rows = [
+        "| schema | bodies (distinct) | declared responses | wrapper parses | end-to-end client calls "
+        "| arrays read / refused (typed) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, figures in sorted(data["schemas"].items()):
+        arrays = (
+            f"{figures['arrays_parsed']} / {figures['arrays_refused_typed']}"
+            if figures["arrays_parsed"] or figures["arrays_refused_typed"]
+            else "-"
+        )
+        rows.append(
+            f"| {name} | {figures['bodies']} ({figures['distinct']}) | {len(figures['responses'])} | "
+            f"{figures['wrapper_parses']} | {figures.get('end_to_end_client_calls', '-')} | {arrays} |"
+        )
+    return (
+        f"**{data['bodies_total']} random valid bodies** ({data['examples_per_schema']} per schema, seed "
+        f"{data.get('seed', '?')}) covering all {data['declared_responses']} declared responses of the nine "
+        f"operations, **{data['wrapper_parses_total']} wrapper parses**, all typed, no error; plus "
+        f"{data['forward_compat_bodies']} hand-written forward-compatibility bodies.\n\n" + "\n".join(rows) + "\n"
+    )
+
+
+def _faults(table: str | None, data: dict[str, Any] | None) -> str:
+    if table is None or data is None:
+        return _missing("fault-matrix.md") + f"\n{BEGIN}\n{END}\n"
+    body = table.split("\n\n", 1)[1].strip() if "\n\n" in table else table.strip()
+    return (
+        f"**{data['cells']} cells** ({len(data['faults'])} faults x {len(data['calls'])} calls), each run with "
+        f"the sync and the async client ({data['runs']} runs, identical outcomes): **{data['recovered']} recovered "
+        f"or tolerated, {data['typed_errors']} typed errors, 0 hangs, 0 bare exceptions**; the create cells left "
+        f"exactly {data['tasks_created_by_create_cells']} tasks for their "
+        f"{2 * len([c for c in data['calls'] if c.startswith('create')]) * len(data['faults'])} runs "
+        f"(one each, none for the server that stays down).\n\n{BEGIN}\n{body}\n{END}\n"
+    )
+
+
+def _inputs(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("bad-input.json")
+    rows = ["| category | rows | of which tests/robustness | of which tests/wrapper |", "|---|---|---|---|"]
+    for category, count in data["by_category"].items():
+        rows.append(
+            f"| {category} | {count} | {data['robustness_table'].get(category, 0)} | "
+            f"{data['wrapper_table'].get(category, 0)} |"
+        )
+    rows.append(
+        f"| **total** | **{data['total']}** | {sum(data['robustness_table'].values())} | "
+        f"{sum(data['wrapper_table'].values())} |"
+    )
+    return (
+        f"**{data['total']} invalid inputs rejected before any request**, each with the sync and the async client "
+        f"(non-finite values cover {data['numeric_arguments']} numeric arguments and {data['settings']} client "
+        f"settings; {data['not_counted']} are not counted here).\n\n" + "\n".join(rows) + "\n"
+    )
+
+
+def _guard(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("secret-guard.json")
+    return (
+        f"{data['tests']} tests ran under the secret guard: {data['log_lines']} log records (all loggers at DEBUG) "
+        f"and {data['objects']} errors/responses/results/clients checked, **0 leaks**.\n"
+    )
+
+
+def render() -> str:
+    prism, fake, fuzz = _load("schemathesis-prism.json"), _load("schemathesis-fake.json"), _load("response-fuzz.json")
+    matrix, matrix_data = _load("fault-matrix.md"), _load("fault-matrix.json")
+    inputs, guard = _load("bad-input.json"), _load("secret-guard.json")
+    return f"""# Robustness: bad input, faults and fuzzing
+
+What the client has been shown to survive, with the figures of the last recorded run. Every number below is
+produced by a test (tests/robustness, tests/fake/test_schemathesis.py) and rendered by
+`scripts/robustness_report.py` from `reports/*.json`; nothing here is typed by hand.
+
+**Refresh:** run the tests, then the renderer:
+
+```bash
+.venv/bin/pytest tests/fake/test_schemathesis.py tests/robustness    # part of `make test` (bounded sizes)
+FUZZ_EXAMPLES=500 .venv/bin/pytest tests/fake/test_schemathesis.py tests/robustness   # long run (`make fuzz`)
+.venv/bin/python scripts/robustness_report.py                        # rewrites this file from reports/
+```
+
+The fault-matrix test fails when the table below differs from the one it produced, so this file cannot
+silently drift from the retry rules.
+
+## 1. Schemathesis against Prism
+
+`tests/robustness/test_schemathesis_prism.py`: schemathesis' own engine (what `st run` runs) against the
+session Prism of `tests/conftest.py` serving `openapi.yaml`, positive mode, all four phases, stateful
+sequences through the spec's links (create -> status / retrieve / get), configuration passed explicitly.
+
+{_prism(prism)}
+Prism limits worked around, each named in the test: Prism accepts any `x-api-key` value, so `ignored_auth`
+is excluded; Prism's multipart parser (parse-multipart-data 1.5.0, upstream issue #2672) crashes the whole
+process on a file part without a Content-Type line (the same code path as the known `;` crash), so the test
+adds a per-part Content-Type to schemathesis' file parts. Negative mode is not run against Prism (its own
+400/422 bodies and the crash above make it a test of Prism, not of the spec); it runs against the fake.
+
+## 2. Schemathesis against the fake
+
+`tests/fake/test_schemathesis.py`: the in-process fake, all phases, positive **and** negative modes, all checks.
+
+{_fake(fake)}
+## 3. Response bodies parsed
+
+`tests/robustness/test_response_fuzz.py`: every response schema of `openapi.yaml` (success and error bodies
+of all nine operations) is wrapped as the request body of a dummy operation in a throw-away OpenAPI document,
+and schemathesis' positive strategy draws bodies from it (toolchain.md §7). Each body is validated with
+jsonschema, parsed by the generated model (and checked to be fully typed: no raw dicts, no date-time left as
+a string), and parsed by the wrapper for every (operation, status) that declares the schema; success bodies
+also go end to end through `EmbedClient` and, for task bodies, through `retrieve_arrays`.
+
+{_fuzz(fuzz)}
+Forward compatibility: unknown statuses, options, scopes, quadrants, truncation reasons and metadata input
+types, extra keys at every level, and `null` wherever the spec allows it, all parse; unknown enum values come
+back as the server's string and extra keys stay in `additional_properties`.
+
+## 4. Faults survived
+
+`tests/robustness/test_fault_matrix.py`: the fake over real HTTP (uvicorn on a thread); connection refused is
+a closed port that starts listening at the client's next retry; reset mid-response is a TCP RST after the
+head and half the body (`tests/robustness/_shim.py`); a read timeout is a `slow` fault longer than the
+client's read timeout; the rest use the fake's fault API. Each fault hits the first request of a call (the
+first `max_retries + 1` of a wait, so the wait itself must absorb one failed poll); the last row never
+recovers. Task-creating calls get faults the server *processed* (the task exists although the answer was
+lost), so a retry would duplicate it. Every cell runs under a 60 s watchdog, must end in success or an
+`EmbedError` subclass, and is asserted against the outcome the retry rules promise:
+
+{_faults(matrix, matrix_data)}
+Rules behind the cells: GETs retry on connection errors, timeouts, 408, 429 and 5xx; a task-creating POST
+retries only on 429 or a connection that provably never carried the request; a 2xx whose body cannot be
+parsed is not retried by a single call, but a wait absorbs it; a body with a wrong Content-Type that is valid
+JSON is read as JSON; `Retry-After` replaces the backoff (asserted: the first retry of the 429 row waits
+exactly 1 s, the row without the header waits the backoff's 0.5 s).
+
+A wait's deadline is checked between polls: the transport's retries inside the last poll can run past it by
+at most one poll's retry budget (1.5 s with `max_retries=2`; asserted in the "server down" cell).
+
+## 5. Inputs rejected
+
+`tests/robustness/test_bad_input.py` adds what `tests/wrapper/test_validation.py` did not cover: NaN and
+±inf in every numeric argument and client setting, wrong types, empty strings, oversize base64 for every
+input kind, directories and other non-regular files as uploads.
+
+{_inputs(inputs)}
+`PollPolicy(max_delay_fraction=inf)` is accepted on purpose (it means "no cap relative to the time waited");
+a test checks the poll schedule stays finite and within its bounds with it.
+
+## 6. Security
+
+`tests/robustness/test_security.py` and the autouse `secret_guard` fixture of `tests/robustness/conftest.py`.
+
+{_guard(guard)}
+- The API key never appears in log records (every logger at DEBUG, uvicorn and httpx included), reprs, error
+  messages or args, `__cause__`/`__context__` chains, or the request headers reachable from an error or a
+  response (`error.response.request`, `error.request`): the transport puts the key only on its own copy of
+  each request. Checked across the fault matrix, the response fuzzing and dedicated error-path tests; a
+  self-test proves the guard finds a planted leak. The schemathesis JUnit report holds no key either.
+- A redirect (301, 302, 303, 307, 308) from the API origin to another origin (a second loopback server on
+  another port) is followed without the key; a redirect within the origin keeps it.
+- TLS verification is on by default (`CERT_REQUIRED`, `check_hostname`), for the sync and async clients;
+  only `verify=False` turns it off.
+- A plain-http base URL is refused unless the host is loopback (127.0.0.0/8, ::1, localhost, *.localhost)
+  or `allow_insecure_http=True`; look-alikes (`127.0.0.1.nip.io`, `localhost.evil.example`,
+  `127.0.0.1@evil.example`, `0.0.0.0`) are refused, from the argument and from `TWELVELABS_BASE_URL`.
+- Uploads whose bytes contain multipart framing (the old fixed boundary `\\r\\n--+++`, the previous request's
+  boundary, `--` and CRLF runs, `Content-Disposition` lines, all 256 byte values) reach the fake over real HTTP
+  with the same SHA-256 and inject no form field; every request uses a fresh random boundary.
+
+## Not covered
+
+- Prism in negative mode (see section 1); the fake covers negative mode.
+- A base64 document at the real 512 MiB limit (the test lowers the limit to 1 MiB to keep memory small; the
+  audio, video and image limits are tested at their real values).
+- HTTPS end to end (no TLS server in the tests): TLS is checked on the transport's SSL context.
+- Proxies from the environment (`HTTPS_PROXY`): the client passes its own transport to httpx, which then
+  ignores them; use `http_client=` to bring a proxied client.
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, default=DOC, help="where to write (default: docs/ROBUSTNESS.md)")
+    args = parser.parse_args(argv)
+    text = render()
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
