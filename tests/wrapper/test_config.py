@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -378,3 +378,50 @@ def test_debug_logs_of_requests_retries_and_waits_never_contain_the_key(
         assert API_KEY not in record.getMessage()
         assert API_KEY not in repr(record.args)
     assert API_KEY not in caplog.text
+
+
+class _RecordingProxy(BaseHTTPRequestHandler):
+    """A loopback HTTP proxy stand-in: records each request line and key, answers a v2 task."""
+
+    seen: ClassVar[list[tuple[str, str | None]]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append((self.path, self.headers.get("x-api-key")))
+        body = json.dumps({"_id": TASK_ID, "status": "processing"}).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return None
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_environment_proxy_is_used_and_wrapped(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY from the environment is honoured, and the proxied request still carries the key for its origin."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RecordingProxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _RecordingProxy.seen.clear()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    base = "http://api.proxied.example/v1.3"
+    try:
+        if mode == "sync":
+            with EmbedClient("proxy-key", base_url=base, allow_insecure_http=True) as client:
+                task = client.v2.tasks.retrieve(TASK_ID)
+        else:
+
+            async def run() -> Any:
+                async with AsyncEmbedClient("proxy-key", base_url=base, allow_insecure_http=True) as client:
+                    return await client.v2.tasks.retrieve(TASK_ID)
+
+            task = asyncio.run(run())
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert task.id == TASK_ID
+    assert _RecordingProxy.seen == [(f"{base}/embed-v2/tasks/{TASK_ID}", "proxy-key")]

@@ -83,6 +83,12 @@ def _arrays(parse: Callable[[bytes], EmbeddingArrays], response: httpx.Response)
         ) from error
 
 
+def _wrap_transports(http: Any, wrap: Callable[[Any], Any]) -> None:
+    """Wrap the client's transport and every mounted one (proxies) with auth, User-Agent and retries."""
+    http._transport = wrap(http._transport)
+    http._mounts = {pattern: None if inner is None else wrap(inner) for pattern, inner in http._mounts.items()}
+
+
 def _check_callback(callback: object) -> None:
     if callback is not None and not callable(callback):
         raise ValidationError("callback", f"must be callable, got {type(callback).__name__}")
@@ -201,24 +207,21 @@ class EmbedClient(_Base):
         if transport is not None and http_client is not None:
             raise ConfigurationError("pass transport or http_client, not both")
         self._sleep = sleep
-        if http_client is not None:
-            inner = http_client._transport
-            http_client._transport = RetryTransport(
-                inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
-            )
-            http_client.base_url = self.base_url
-            http_client.timeout = injected_client_timeout(http_client.timeout, timeouts)
-            self._http = http_client
+        if http_client is None:
+            # Without `transport=`, httpx builds its own transports, including the proxy mounts of
+            # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY; every one of them is wrapped below.
+            http_client = httpx.Client(transport=transport, verify=verify, follow_redirects=True)
+            http_client.timeout = self.timeouts.to_httpx()
         else:
-            inner = transport if transport is not None else httpx.HTTPTransport(verify=verify)
-            self._http = httpx.Client(
-                base_url=self.base_url,
-                transport=RetryTransport(
-                    inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
-                ),
-                timeout=self.timeouts.to_httpx(),
-                follow_redirects=True,
-            )
+            http_client.timeout = injected_client_timeout(http_client.timeout, timeouts)
+        http_client.base_url = self.base_url
+        _wrap_transports(
+            http_client,
+            lambda inner: RetryTransport(
+                inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
+            ),
+        )
+        self._http = http_client
         self._generated.set_httpx_client(self._http)
         self._bind()
 
@@ -658,24 +661,19 @@ class AsyncEmbedClient(_Base):
         if transport is not None and http_client is not None:
             raise ConfigurationError("pass transport or http_client, not both")
         self._sleep = sleep
-        if http_client is not None:
-            inner = http_client._transport
-            http_client._transport = AsyncRetryTransport(
-                inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
-            )
-            http_client.base_url = self.base_url
-            http_client.timeout = injected_client_timeout(http_client.timeout, timeouts)
-            self._http = http_client
+        if http_client is None:
+            http_client = httpx.AsyncClient(transport=transport, verify=verify, follow_redirects=True)
+            http_client.timeout = self.timeouts.to_httpx()
         else:
-            inner = transport if transport is not None else httpx.AsyncHTTPTransport(verify=verify)
-            self._http = httpx.AsyncClient(
-                base_url=self.base_url,
-                transport=AsyncRetryTransport(
-                    inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
-                ),
-                timeout=self.timeouts.to_httpx(),
-                follow_redirects=True,
-            )
+            http_client.timeout = injected_client_timeout(http_client.timeout, timeouts)
+        http_client.base_url = self.base_url
+        _wrap_transports(
+            http_client,
+            lambda inner: AsyncRetryTransport(
+                inner, api_key=self._api_key, base_url=self.base_url, retry=self.retry, sleep=sleep, rand=rand
+            ),
+        )
+        self._http = http_client
         self._generated.set_async_httpx_client(self._http)
         self._bind()
 
