@@ -198,7 +198,7 @@ def check_body(name: str, body: Any, served: Served, guard: SecretGuard, tally: 
         response = httpx.Response(declared.status, json=body, request=request)
         through_client = declared is end_to_end or declared.status < 300
         if 200 <= declared.status < 300:
-            result = parse(MODULES[declared.operation], GENERATED_CLIENT, response, model)
+            result = parse(response, model)
             assert isinstance(result, model) and not list(untyped_parts(result))
             if through_client:
                 result = CALLS[declared.operation](served.client)
@@ -214,7 +214,7 @@ def check_body(name: str, body: Any, served: Served, guard: SecretGuard, tally: 
         else:
             error_class = status_error_class(declared.status)
             with pytest.raises(error_class) as caught:
-                parse(MODULES[declared.operation], GENERATED_CLIENT, response, model)
+                parse(response, model)
             errors = [caught.value]
             generated = MODULES[declared.operation]._parse_response(client=GENERATED_CLIENT, response=response)
             assert isinstance(generated, model)  # the generated client parses the error body too

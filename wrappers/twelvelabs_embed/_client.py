@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import httpx
 
-from twelvelabs_embed_generated import Client
 from twelvelabs_embed_generated.api.embed_v2 import create_embeddings_v2
 from twelvelabs_embed_generated.api.embed_v2_tasks import (
     create_embedding_task_v2,
@@ -53,7 +52,7 @@ from ._config import ApiKey, Timeouts, injected_client_timeout, resolve_api_key,
 from ._errors import ConfigurationError, EmbedError, ResponseParseError, TaskFailedError, ValidationError
 from ._pagination import next_page, page_items
 from ._polling import PollPolicy, Waiter
-from ._responses import aread, asend, raise_for_status, read, send
+from ._responses import M, aread, asend, raise_for_status, read, send
 from ._retry import RetryPolicy
 from ._transport import AsyncRetryTransport, CallOptions, RetryTransport, call_options
 
@@ -142,7 +141,6 @@ class _Base:
         self._clock = clock
         self._rand = rand
         self._options: CallOptions | None = None
-        self._generated = Client(base_url=str(self.base_url))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={str(self.base_url)!r}, api_key={self._api_key!r})"
@@ -222,7 +220,6 @@ class EmbedClient(_Base):
             ),
         )
         self._http = http_client
-        self._generated.set_httpx_client(self._http)
         self._bind()
 
     def _bind(self) -> None:
@@ -245,10 +242,10 @@ class EmbedClient(_Base):
         self.close()
 
     # -- the single path every call takes
-    def _send(self, module: ModuleType, expected: type[T], *args: Any, **kwargs: Any) -> T:
+    def _send(self, module: ModuleType, expected: type[M], *args: Any, **kwargs: Any) -> M:
         token = call_options.set(self._options) if self._options else None
         try:
-            return send(self._http, self._generated, module, expected, *args, **kwargs)
+            return send(self._http, module, expected, *args, **kwargs)
         finally:
             if token is not None:
                 call_options.reset(token)
@@ -674,7 +671,6 @@ class AsyncEmbedClient(_Base):
             ),
         )
         self._http = http_client
-        self._generated.set_async_httpx_client(self._http)
         self._bind()
 
     def _bind(self) -> None:
@@ -696,10 +692,10 @@ class AsyncEmbedClient(_Base):
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    async def _send(self, module: ModuleType, expected: type[T], *args: Any, **kwargs: Any) -> T:
+    async def _send(self, module: ModuleType, expected: type[M], *args: Any, **kwargs: Any) -> M:
         token = call_options.set(self._options) if self._options else None
         try:
-            return await asend(self._http, self._generated, module, expected, *args, **kwargs)
+            return await asend(self._http, module, expected, *args, **kwargs)
         finally:
             if token is not None:
                 call_options.reset(token)

@@ -1,20 +1,21 @@
 """The one place where an HTTP exchange becomes a model or an exception.
 
-Each call uses the generated operation module twice: `_get_kwargs` builds the request (URL, query,
-body) and `_parse_response` parses a success body into the declared model. The raw httpx response
+Each call uses generated code at both ends: the operation module's `_get_kwargs` builds the request
+(URL, query, body) and the declared model's `from_dict` reads a success body. The raw httpx response
 is inspected here first, so an HTML 502, a truncated body or an undeclared status becomes a typed
-error carrying the status and the body, never a bare `JSONDecodeError` from inside generated code.
+error carrying the status and the body, never a bare `JSONDecodeError` from inside generated code
+(the generated `sync_detailed` functions parse error bodies eagerly, which is why they are not used).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import httpx
-
-from twelvelabs_embed_generated import Client
+import orjson
 
 from ._errors import (
     APIConnectionError,
@@ -27,7 +28,15 @@ from ._retry import parse_retry_after
 
 __all__ = ["aread", "asend", "parse", "raise_for_status", "read", "send"]
 
-T = TypeVar("T")
+
+class _Model(Protocol):
+    """A generated attrs model."""
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self: ...
+
+
+M = TypeVar("M", bound=_Model)
 
 _PARSE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
@@ -78,14 +87,16 @@ def _str_or_none(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def parse(module: ModuleType, client: Client, response: httpx.Response, expected: type[T]) -> T:
-    """Return the declared success model of `response`, or raise the matching typed error."""
+def parse(response: httpx.Response, expected: type[M]) -> M:
+    """Return the declared success model of `response`, or raise the matching typed error.
+
+    A 2xx body is read with orjson straight into the generated model's `from_dict` (every operation
+    declares one success model), whatever 2xx code the server chose.
+    """
     status = response.status_code
     if 200 <= status < 300:
         try:
-            parsed = module._parse_response(client=client, response=response)
-            if parsed is None:  # a 2xx the spec does not declare for this operation: parse it all the same
-                parsed = expected.from_dict(response.json())  # type: ignore[attr-defined]
+            parsed = expected.from_dict(orjson.loads(response.content))
         except _PARSE_ERRORS as error:
             raise ResponseParseError(
                 f"HTTP {status} body is not a valid {expected.__name__} ({type(error).__name__}: {error})",
@@ -122,10 +133,10 @@ def read(http: httpx.Client, kwargs: dict[str, Any]) -> httpx.Response:
         raise _transport_error(error, method, url) from error
 
 
-def send(http: httpx.Client, client: Client, module: ModuleType, expected: type[T], *args: Any, **kwargs: Any) -> T:
+def send(http: httpx.Client, module: ModuleType, expected: type[M], *args: Any, **kwargs: Any) -> M:
     """Build the request with the generated module, send it, and parse it (sync)."""
     request_kwargs = module._get_kwargs(*args, **kwargs)
-    return parse(module, client, read(http, request_kwargs), expected)
+    return parse(read(http, request_kwargs), expected)
 
 
 async def aread(http: httpx.AsyncClient, kwargs: dict[str, Any]) -> httpx.Response:
@@ -137,9 +148,7 @@ async def aread(http: httpx.AsyncClient, kwargs: dict[str, Any]) -> httpx.Respon
         raise _transport_error(error, method, url) from error
 
 
-async def asend(
-    http: httpx.AsyncClient, client: Client, module: ModuleType, expected: type[T], *args: Any, **kwargs: Any
-) -> T:
+async def asend(http: httpx.AsyncClient, module: ModuleType, expected: type[M], *args: Any, **kwargs: Any) -> M:
     """Build the request with the generated module, send it, and parse it (async)."""
     request_kwargs = module._get_kwargs(*args, **kwargs)
-    return parse(module, client, await aread(http, request_kwargs), expected)
+    return parse(await aread(http, request_kwargs), expected)
