@@ -45,8 +45,8 @@ check-generated: $(PY_STAMP) ## Fail if generated/ differs from a fresh generati
 lint: install ## Validate and lint the spec, lint the handwritten code
 	$(BIN)/openapi-spec-validator openapi.yaml
 	npx --no-install spectral lint --fail-severity=warn --quiet openapi.yaml
-	$(BIN)/ruff check wrappers tests scripts
-	$(BIN)/ruff format --check wrappers tests scripts
+	$(BIN)/ruff check wrappers tests scripts bench
+	$(BIN)/ruff format --check wrappers tests scripts bench
 
 typecheck: $(PY_STAMP) ## mypy --strict on the generated and the handwritten packages
 	$(BIN)/mypy
