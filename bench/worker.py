@@ -101,6 +101,32 @@ def _number(value: Any) -> float:
 Result = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
+def _from_legacy_models(segments: list[Any]) -> Result:
+    """Typed legacy segments (ours or the official SDK's: same attribute names) as a matrix and a table."""
+    matrix = np.array([s.float_ for s in segments], dtype=np.float32)
+    return (
+        matrix,
+        *_table(
+            segments,
+            lambda s: s.start_offset_sec,
+            lambda s: s.end_offset_sec,
+            lambda s: s.embedding_option,
+            lambda s: s.embedding_scope,
+        ),
+    )
+
+
+def _from_v2_models(data: list[Any]) -> Result:
+    """Typed v2 data items (ours or the official SDK's) as a matrix and a table."""
+    matrix = np.array([d.embedding for d in data], dtype=np.float32)
+    return (
+        matrix,
+        *_table(
+            data, lambda d: d.start_sec, lambda d: d.end_sec, lambda d: d.embedding_option, lambda d: d.embedding_scope
+        ),
+    )
+
+
 def _table(
     rows: list[Any],
     start: Callable[[Any], Any],
@@ -152,33 +178,13 @@ def retrieve_call(contender: str, kind: str, body: Body) -> Callable[[], Result]
 
             def ours_models_legacy() -> Result:
                 segments = client.legacy.tasks.retrieve(task_id).video_embedding.segments
-                matrix = np.array([s.float_ for s in segments], dtype=np.float32)
-                return (
-                    matrix,
-                    *_table(
-                        segments,
-                        lambda s: s.start_offset_sec,
-                        lambda s: s.end_offset_sec,
-                        lambda s: s.embedding_option,
-                        lambda s: s.embedding_scope,
-                    ),
-                )
+                return _from_legacy_models(segments)
 
             return ours_models_legacy
 
         def ours_models_v2() -> Result:
             data = client.v2.tasks.retrieve(task_id).data
-            matrix = np.array([d.embedding for d in data], dtype=np.float32)
-            return (
-                matrix,
-                *_table(
-                    data,
-                    lambda d: d.start_sec,
-                    lambda d: d.end_sec,
-                    lambda d: d.embedding_option,
-                    lambda d: d.embedding_scope,
-                ),
-            )
+            return _from_v2_models(data)
 
         return ours_models_v2
 
@@ -231,33 +237,13 @@ def retrieve_call(contender: str, kind: str, body: Body) -> Callable[[], Result]
 
             def sdk_legacy() -> Result:
                 segments = sdk.embed.tasks.retrieve(task_id).video_embedding.segments
-                matrix = np.array([s.float_ for s in segments], dtype=np.float32)
-                return (
-                    matrix,
-                    *_table(
-                        segments,
-                        lambda s: s.start_offset_sec,
-                        lambda s: s.end_offset_sec,
-                        lambda s: s.embedding_option,
-                        lambda s: s.embedding_scope,
-                    ),
-                )
+                return _from_legacy_models(segments)
 
             return sdk_legacy
 
         def sdk_v2() -> Result:
             data = sdk.embed.v_2.tasks.retrieve(task_id).data
-            matrix = np.array([d.embedding for d in data], dtype=np.float32)
-            return (
-                matrix,
-                *_table(
-                    data,
-                    lambda d: d.start_sec,
-                    lambda d: d.end_sec,
-                    lambda d: d.embedding_option,
-                    lambda d: d.embedding_scope,
-                ),
-            )
+            return _from_v2_models(data)
 
         return sdk_v2
     raise SystemExit(f"unknown contender {contender!r}")
