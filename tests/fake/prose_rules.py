@@ -87,10 +87,12 @@ def _fix_multi(body: dict[str, Any], multi: dict[str, Any], *, is35: bool) -> di
     sources = []
     for source in multi.get("media_sources", []):
         media_type = source.get("media_type", "image") if is35 else "image"
-        url = SHORT_MEDIA_URL if media_type in ("audio", "video") else MEDIA_URL
-        sources.append({**_fix_source(dict(source), url=url), "media_type": media_type})
-        if media_type in ("audio", "video") and "url" not in sources[-1]:
-            sources[-1] = {"media_type": media_type, "url": SHORT_MEDIA_URL}
+        if media_type in ("audio", "video"):
+            # Any other source of these lasts the fake's default 60 s, over marengo3.5's 30 s limit (413).
+            kept = {key: value for key, value in source.items() if key not in MEDIA_KEYS}
+            sources.append({**kept, "media_type": media_type, "url": SHORT_MEDIA_URL})
+        else:
+            sources.append({**_fix_source(dict(source)), "media_type": media_type})
     if sources:
         multi["media_sources"] = sources
     types = {source["media_type"] for source in sources}
