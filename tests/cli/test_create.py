@@ -128,6 +128,32 @@ def test_v2_marengo35_asset_with_dimension(fake: FakeServer) -> None:
     assert [(s["start_sec"], s["end_sec"]) for s in arrays.segments()] == [(0.0, 10.0), (10.0, 20.0)]
 
 
+def test_v2_marengo35_uncertainty_and_time_metadata(fake: FakeServer, tmp_path: Path) -> None:
+    """`--uncertainty` and `--time-metadata` reach the API: fused vectors come back with their uncertainty."""
+    metadata = tmp_path / "events.json"
+    metadata.write_text('[{"start": 0, "end": 4, "text": "goal"}, {"start": 9, "end": 9, "text": "whistle"}]')
+    result = fake.cli(
+        "create", "--model", "marengo3.5", "--url", "https://media.example.com/match.mp4?duration=12",
+        "--segmentation", "fixed:6", "--option", "visual", "--option", "audio", "--scope", "clip",
+        "--embedding-type", "fused_embedding", "--time-metadata", str(metadata), "--uncertainty",
+    )  # fmt: skip
+    task_id = result.ok().created_id()
+    with fake.client() as client:
+        task = client.v2.tasks.wait(task_id)
+    data = task.data or []
+    assert {str(getattr(d.embedding_option, "value", d.embedding_option)) for d in data} == {"fused"}
+    assert data and all(len(d.embedding_uncertainty) == len(d.embedding) for d in data)  # type: ignore[arg-type]
+
+
+def test_v2_time_metadata_must_be_json(fake: FakeServer, tmp_path: Path) -> None:
+    """A --time-metadata file that is not JSON gives one line naming the flag, and creates nothing."""
+    bad = tmp_path / "events.json"
+    bad.write_text("start=0")
+    result = fake.cli("create", "--model", "marengo3.5", "--url", "https://media.example.com/a.mp4",
+                      "--embedding-type", "fused_embedding", "--time-metadata", str(bad))  # fmt: skip
+    assert result.returncode == 1 and "--time-metadata" in result.stderr and result.stdout == ""
+
+
 @pytest.mark.parametrize("input_type", ["video", "audio"])
 @pytest.mark.parametrize("source", ["url", "base64-file", "asset-id"])
 def test_v2_sources_without_wait(fake: FakeServer, tmp_path: Path, input_type: str, source: str) -> None:

@@ -108,6 +108,18 @@ def _build_parser() -> argparse.ArgumentParser:
     create.add_argument("--embedding-type", action="append", help="v2: separate_embedding|fused_embedding")
     create.add_argument("--segmentation", type=_segmentation, help="v2: fixed:<2-10> or dynamic:<2-5>")
     create.add_argument("--dimension", type=int, help="v2 marengo3.5: embedding dimension")
+    create.add_argument(
+        "--uncertainty",
+        action="store_true",
+        default=None,
+        help="v2 marengo3.5: also return per-value embedding uncertainty (needs --scope without asset)",
+    )
+    create.add_argument(
+        "--time-metadata",
+        type=Path,
+        metavar="JSON_FILE",
+        help="v2 marengo3.5 with fused_embedding: a JSON list of {start, end, text}",
+    )
     create.add_argument("--wait", action="store_true", help="wait for the task, showing progress")
     create.add_argument("--timeout", type=_positive, help="with --wait: give up after this many seconds")
     create.add_argument("--output", type=Path, help="with --wait: write the embeddings here (see `get`)")
@@ -329,6 +341,8 @@ def _create(args: argparse.Namespace, console: Console) -> None:
                 ("--embedding-type", args.embedding_type),
                 ("--segmentation", args.segmentation),
                 ("--dimension", args.dimension),
+                ("--uncertainty", args.uncertainty),
+                ("--time-metadata", args.time_metadata),
             ):
                 if value is not None:
                     raise ValidationError(flag, "applies only to --api v2")
@@ -354,6 +368,12 @@ def _create(args: argparse.Namespace, console: Console) -> None:
                 if not source.is_file():
                     raise ValidationError("--base64-file", f"not a regular file: {str(source)!r}")
                 base64_string = base64.b64encode(source.read_bytes()).decode()
+            time_metadata = None
+            if args.time_metadata is not None:
+                try:
+                    time_metadata = json.loads(args.time_metadata.read_text())
+                except ValueError as exc:
+                    raise ValidationError("--time-metadata", f"is not valid JSON: {exc}") from None
             created = client.v2.tasks.create(
                 input_type=args.input_type,
                 model_name=args.model,
@@ -367,6 +387,8 @@ def _create(args: argparse.Namespace, console: Console) -> None:
                 embedding_scope=args.scope,
                 embedding_type=args.embedding_type,
                 embedding_dimension=args.dimension,
+                embedding_uncertainty=args.uncertainty,
+                time_based_metadata=time_metadata,
             )
     console.print(f"created {args.api} task {created.id}", highlight=False)
     if args.wait:
