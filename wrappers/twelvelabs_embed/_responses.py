@@ -93,23 +93,14 @@ def parse(response: httpx.Response, expected: type[M]) -> M:
     A 2xx body is read with orjson straight into the generated model's `from_dict` (every operation
     declares one success model), whatever 2xx code the server chose.
     """
-    status = response.status_code
-    if 200 <= status < 300:
-        try:
-            parsed = expected.from_dict(orjson.loads(response.content))
-        except _PARSE_ERRORS as error:
-            raise ResponseParseError(
-                f"HTTP {status} body is not a valid {expected.__name__} ({type(error).__name__}: {error})",
-                response=response,
-            ) from error
-        if not isinstance(parsed, expected):
-            raise ResponseParseError(
-                f"HTTP {status} body parsed as {type(parsed).__name__}, expected {expected.__name__}",
-                response=response,
-            )
-        return parsed
     raise_for_status(response)
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        return expected.from_dict(orjson.loads(response.content))
+    except _PARSE_ERRORS as error:
+        raise ResponseParseError(
+            f"HTTP {response.status_code} body is not a valid {expected.__name__} ({type(error).__name__}: {error})",
+            response=response,
+        ) from error
 
 
 def raise_for_status(response: httpx.Response) -> None:

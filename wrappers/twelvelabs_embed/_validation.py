@@ -99,11 +99,11 @@ def in_range(field: str, value: Any, rng: Range, *, integer: bool = False) -> An
     return int(checked) if integer else checked
 
 
-def text(field: str, value: Any, *, allow_empty: bool = False) -> str:
-    """A string; non-blank unless `allow_empty`."""
+def text(field: str, value: Any) -> str:
+    """A non-blank string."""
     if not isinstance(value, str):
         raise ValidationError(field, f"must be a string, got {type(value).__name__}", value)
-    if not allow_empty and not value.strip():
+    if not value.strip():
         raise ValidationError(field, "must not be empty", value)
     return str(value)
 
