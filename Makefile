@@ -36,11 +36,13 @@ install: $(PY_STAMP) $(NODE_STAMP) ## Create .venv and node_modules (idempotent)
 demo: $(PY_STAMP) ## Run the CLI end to end against the local fake API (no API key needed)
 	$(PY) scripts/demo.py
 
-generate: $(PY_STAMP) ## Regenerate generated/ from openapi.yaml
+generate: $(PY_STAMP) ## Regenerate generated/ from openapi.yaml and the sync client from the async one
 	$(PY) scripts/generate.py
+	$(PY) scripts/unasync.py
 
-check-generated: $(PY_STAMP) ## Fail if generated/ differs from a fresh generation
+check-generated: $(PY_STAMP) ## Fail if generated/ or the sync client differ from a fresh generation
 	$(PY) scripts/generate.py --check
+	$(PY) scripts/unasync.py --check
 
 lint: install ## Validate and lint the spec, lint the handwritten code
 	$(BIN)/openapi-spec-validator openapi.yaml

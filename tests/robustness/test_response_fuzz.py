@@ -48,7 +48,7 @@ from twelvelabs_embed import EmbedClient, ResponseParseError, RetryPolicy
 from twelvelabs_embed._errors import APIStatusError, status_error_class
 from twelvelabs_embed._responses import parse
 from twelvelabs_embed_generated import Client, models
-from twelvelabs_embed_generated.types import Unset
+from twelvelabs_embed_generated.types import ApiRequest, Unset
 
 from ._bodies import draw_many
 from ._support import API_KEY, SPEC_PATH, SecretGuard, fuzz_examples, write_report
@@ -96,6 +96,13 @@ def declared_responses() -> list[Declared]:
 
 
 DECLARED = declared_responses()
+
+
+def _as_call(model: Any) -> ApiRequest[Any]:
+    """A request whose declared success model is `model` (what a generated `build_request` gives)."""
+    return ApiRequest(operation="fuzzed", success=model.__name__, kwargs={}, parse_success=model.from_dict)
+
+
 BY_SCHEMA: dict[str, list[Declared]] = defaultdict(list)
 for _declared in DECLARED:
     BY_SCHEMA[_declared.schema].append(_declared)
@@ -198,7 +205,7 @@ def check_body(name: str, body: Any, served: Served, guard: SecretGuard, tally: 
         response = httpx.Response(declared.status, json=body, request=request)
         through_client = declared is end_to_end or declared.status < 300
         if 200 <= declared.status < 300:
-            result = parse(response, model)
+            result = parse(response, _as_call(model))
             assert isinstance(result, model) and not list(untyped_parts(result))
             if through_client:
                 result = CALLS[declared.operation](served.client)
@@ -214,7 +221,7 @@ def check_body(name: str, body: Any, served: Served, guard: SecretGuard, tally: 
         else:
             error_class = status_error_class(declared.status)
             with pytest.raises(error_class) as caught:
-                parse(response, model)
+                parse(response, _as_call(model))
             errors = [caught.value]
             generated = MODULES[declared.operation]._parse_response(client=GENERATED_CLIENT, response=response)
             assert isinstance(generated, model)  # the generated client parses the error body too

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from twelvelabs_embed import AsyncEmbedClient, EmbedClient, PollPolicy, RetryPolicy, WaitTimeoutError
 from twelvelabs_embed.models import EmbeddingTask, VideoEmbeddingTask
+from twelvelabs_embed_generated.api.embed_v2_tasks import get_embedding_task_v2
 
 
 def sync_misuse(client: EmbedClient) -> None:
@@ -33,3 +34,13 @@ async def async_misuse(client: AsyncEmbedClient) -> None:
     with client:  # expect: attr-defined
         pass
     del not_awaited
+
+
+def resource_call_site_misuse(client: EmbedClient) -> None:
+    """How a resource method is written (build the request, send it): wrong uses fail type checking."""
+    call = get_embedding_task_v2.build_request("t")
+    wrong: VideoEmbeddingTask = client._send(call, creates=False)  # expect: assignment
+    client._send(get_embedding_task_v2.build_request(123), creates=False)  # expect: arg-type
+    client._send(get_embedding_task_v2.build_request("t", bogus=1), creates=False)  # expect: call-arg
+    client._send(call)  # expect: call-arg
+    del wrong

@@ -253,9 +253,9 @@ def test_key_is_kept_on_same_origin_redirect(mode: str) -> None:
 
 # ---------------------------------------------------------------- the key never shows
 def test_client_repr_and_str_hide_the_key() -> None:
-    """repr/str of the clients, their resources, transports and ApiKey never contain the key."""
+    """repr/str of the clients, their resources, their httpx client and ApiKey never contain the key."""
     with make_client() as client:
-        texts = [repr(client), str(client), repr(client.v2.tasks), repr(client._http._transport), repr(vars(client))]
+        texts = [repr(client), str(client), repr(client.v2.tasks), repr(client._http), repr(vars(client))]
     aclient = AsyncEmbedClient(API_KEY, base_url=BASE_URL)
     texts += [repr(aclient), str(aclient), repr(ApiKey(API_KEY)), str(ApiKey(API_KEY)), f"{ApiKey(API_KEY)}"]
     asyncio.run(aclient.aclose())

@@ -38,6 +38,7 @@ EXPECTED_ALL = [
     "RateLimitError",
     "ResponseError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "TaskFailedError",
@@ -213,3 +214,40 @@ def test_version_is_a_string() -> None:
     from importlib.metadata import version
 
     assert twelvelabs_embed.__version__ == version("twelvelabs-embed")
+
+
+def test_resource_types_are_public_and_match_the_clients() -> None:
+    """Every resource object of both clients is an instance of a class importable from `resources`."""
+    from twelvelabs_embed import AsyncEmbedClient, EmbedClient, resources
+
+    sync, asynchronous = (
+        EmbedClient("k", base_url="http://127.0.0.1:1/v1.3"),
+        AsyncEmbedClient("k", base_url="http://127.0.0.1:1/v1.3"),
+    )
+    pairs = [
+        (sync.legacy, resources.Legacy),
+        (sync.legacy.tasks, resources.LegacyTasks),
+        (sync.legacy.embeddings, resources.LegacyEmbeddings),
+        (sync.v2, resources.V2),
+        (sync.v2.tasks, resources.Tasks),
+        (sync.v2.embeddings, resources.Embeddings),
+        (asynchronous.legacy, resources.AsyncLegacy),
+        (asynchronous.legacy.tasks, resources.AsyncLegacyTasks),
+        (asynchronous.legacy.embeddings, resources.AsyncLegacyEmbeddings),
+        (asynchronous.v2, resources.AsyncV2),
+        (asynchronous.v2.tasks, resources.AsyncTasks),
+        (asynchronous.v2.embeddings, resources.AsyncEmbeddings),
+    ]
+    for obj, cls in pairs:
+        assert type(obj) is cls
+    assert sorted(resources.__all__) == sorted(cls.__name__ for _, cls in pairs)
+    sync.close()
+
+
+def test_one_wait_name_across_both_apis() -> None:
+    """Both task resources wait with `wait`; the legacy `wait_for_done` (the official SDK's name) is an alias."""
+    from twelvelabs_embed import resources
+
+    for legacy, v2 in ((resources.LegacyTasks, resources.Tasks), (resources.AsyncLegacyTasks, resources.AsyncTasks)):
+        assert callable(legacy.wait) and callable(v2.wait)
+        assert legacy.wait_for_done is legacy.wait

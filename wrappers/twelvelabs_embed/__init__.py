@@ -14,7 +14,7 @@ Models live in `twelvelabs_embed.models`; the offline fake server in `twelvelabs
 import logging as _logging
 
 from ._arrays import EmbeddingArrays
-from ._client import AsyncEmbedClient, EmbedClient
+from ._async import AsyncEmbedClient
 from ._config import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, ApiKey, Timeouts
 from ._errors import (
     APIConnectionError,
@@ -31,6 +31,7 @@ from ._errors import (
     RateLimitError,
     ResponseError,
     ResponseParseError,
+    ResponseTooLargeError,
     ServerError,
     TaskFailedError,
     TransportError,
@@ -41,6 +42,7 @@ from ._errors import (
 from ._polling import PollPolicy
 from ._requests import dynamic_segments, fixed_segments
 from ._retry import RetryPolicy
+from ._sync import EmbedClient
 from ._version import __version__
 
 # Requests, retries and waits are logged under "twelvelabs_embed"; the application decides where.
@@ -69,6 +71,7 @@ __all__ = [
     "RateLimitError",
     "ResponseError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "ServerError",
     "TaskFailedError",

@@ -16,7 +16,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "ApiKey",
     "Timeouts",
-    "injected_client_timeout",
+    "injected_client_timeouts",
     "resolve_api_key",
     "resolve_base_url",
 ]
@@ -66,8 +66,13 @@ def resolve_api_key(api_key: str | ApiKey | None) -> ApiKey:
         source = "api_key"
     if not isinstance(api_key, str) or not api_key.strip():
         raise ConfigurationError(f"{source} is empty; it must be a TwelveLabs API key")
-    if any(c in api_key for c in "\r\n\0"):
-        raise ConfigurationError(f"{source} contains a line break or NUL; it cannot be sent as a header")
+    # The key travels as an HTTP header value: printable ASCII only. The message never echoes it.
+    bad = next((i for i, c in enumerate(api_key) if not " " <= c <= "~"), None)
+    if bad is not None:
+        raise ConfigurationError(
+            f"{source} has a character that cannot be sent in an HTTP header (position {bad + 1}); "
+            "an API key is printable ASCII"
+        )
     return ApiKey(api_key.strip())
 
 
@@ -94,6 +99,8 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
         raise ConfigurationError(f"{source or 'base_url'} is not a valid URL: {raw!r}") from exc
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"{source or 'base_url'} must be an http(s) URL with a host, got {raw!r}")
+    if url.port is not None and not 0 < url.port <= 65535:
+        raise ConfigurationError(f"{source or 'base_url'} has an invalid port {url.port} (1-65535), got {raw!r}")
     if url.scheme == "http" and not _is_loopback(url.host) and not allow_insecure_http:
         raise ConfigurationError(
             f"{source or 'base_url'} uses plain http to a non-loopback host ({url.host}); the API key "
@@ -104,18 +111,23 @@ def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False)
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Finite timeouts in seconds, one per phase of a request.
+    """Finite timeouts in seconds: one per phase of a request, and `total` for the whole call.
 
-    `write` applies to each chunk of an upload, not to the whole upload.
+    `connect`, `read`, `write` and `pool` bound each phase (a read timeout bounds the silence between
+    two bytes, so a server that drips a byte at a time never trips it); `total` bounds the whole
+    call, from the first attempt to the last byte of the body, retries and their pauses included.
+    `write` applies to each chunk of an upload; raise `total` for uploads slower than it allows
+    (the default, 600 s, sends 2 GiB at about 3.6 MB/s).
     """
 
     connect: float = 10.0
     read: float = 60.0
     write: float = 60.0
     pool: float = 10.0
+    total: float = 600.0
 
     def __post_init__(self) -> None:
-        for name in ("connect", "read", "write", "pool"):
+        for name in ("connect", "read", "write", "pool", "total"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
                 raise ConfigurationError(f"Timeouts.{name} must be a positive number of seconds, got {value!r}")
@@ -126,13 +138,13 @@ class Timeouts:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
-def injected_client_timeout(current: httpx.Timeout, explicit: Timeouts | None) -> httpx.Timeout:
-    """The timeout to give an injected httpx client: the explicit `Timeouts` if the caller passed one, else
-    the client's own, with any unset (infinite) phase replaced by the default so no call can hang forever."""
+def injected_client_timeouts(current: httpx.Timeout, explicit: Timeouts | None) -> Timeouts:
+    """The timeouts for calls through an injected httpx client: the explicit `Timeouts` if the caller passed
+    one, else the client's own, with any unset (infinite) phase replaced by the default so no call can hang."""
     if explicit is not None:
-        return explicit.to_httpx()
+        return explicit
     default = Timeouts()
-    return httpx.Timeout(
+    return Timeouts(
         connect=default.connect if current.connect is None else current.connect,
         read=default.read if current.read is None else current.read,
         write=default.write if current.write is None else current.write,

@@ -8,6 +8,7 @@
     │   └── APITimeoutError             connect/read/write/pool timeout
     ├── ResponseError                   a response that is not a parseable success
     │   ├── ResponseParseError          2xx, but the body is not the declared JSON
+    │   ├── ResponseTooLargeError       the body passed the size cap (max_response_bytes)
     │   └── APIStatusError              a non-2xx status, with code/message/request id
     │       ├── BadRequestError         400
     │       ├── AuthenticationError     401
@@ -47,6 +48,7 @@ __all__ = [
     "RateLimitError",
     "ResponseError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "ServerError",
     "TaskFailedError",
     "TransportError",
@@ -105,6 +107,14 @@ class ResponseError(EmbedError):
 
 class ResponseParseError(ResponseError):
     """A success status whose body does not parse into the declared model."""
+
+
+class ResponseTooLargeError(ResponseError):
+    """The body passed `max_response_bytes` (as received, or after decompression); reading stopped there."""
+
+    def __init__(self, message: str, *, response: httpx.Response, limit: int) -> None:
+        super().__init__(message, response=response)
+        self.limit = limit
 
 
 class APIStatusError(ResponseError):
@@ -176,13 +186,23 @@ class TaskFailedError(EmbedError):
 class WaitTimeoutError(EmbedError):
     """A wait passed its deadline before the task reached `ready` or `failed`."""
 
-    def __init__(self, task_id: str, *, timeout: float, last_status: str | None, last: Any = None) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        *,
+        timeout: float,
+        last_status: str | None,
+        last: Any = None,
+        elapsed: float | None = None,
+    ) -> None:
         self.task_id = task_id
         self.timeout = timeout
+        self.elapsed = timeout if elapsed is None else elapsed
         self.last_status = last_status
         self.last = last
         super().__init__(
-            f"task {task_id} was still {last_status or 'unknown'} after {timeout:g} s (raise `timeout` to wait longer)"
+            f"task {task_id} was still {last_status or 'unknown'} after {self.elapsed:.1f} s "
+            f"(the wait's timeout is {timeout:g} s; raise `timeout` to wait longer)"
         )
 
 

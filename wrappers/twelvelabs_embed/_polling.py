@@ -22,11 +22,15 @@ from ._errors import (
     WaitTimeoutError,
 )
 
-__all__ = ["PollPolicy", "Waiter"]
+__all__ = ["FINAL_POLL_GRACE", "PollPolicy", "Waiter"]
 
 logger = logging.getLogger("twelvelabs_embed")
 
 TERMINAL = frozenset({"ready", "failed"})
+
+#: A wait wakes at its deadline for one last poll; that request may take this much longer, so a
+#: wait with `timeout=T` ends by T + FINAL_POLL_GRACE seconds whatever the server does.
+FINAL_POLL_GRACE = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ class Waiter:
         self._clock = clock
         self._rand = rand
         self._start = clock()
+        #: The clock reading at which the wait ends; every request inside it is clipped to it.
+        self.deadline = self._start + policy.timeout
         self.polls = 0
         self.last_status: str | None = None
         self.last: object = None
@@ -111,7 +117,11 @@ class Waiter:
                 self.last_status,
             )
             raise WaitTimeoutError(
-                self.task_id, timeout=self.policy.timeout, last_status=self.last_status, last=self.last
+                self.task_id,
+                timeout=self.policy.timeout,
+                last_status=self.last_status,
+                last=self.last,
+                elapsed=elapsed,
             )
         delay = self.policy.interval(self.polls - 1, elapsed, self._rand)
         return min(delay, remaining)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from twelvelabs_embed_generated.models import (
     AssetEmbeddingScope,
@@ -62,6 +64,7 @@ from ._errors import ValidationError
 __all__ = [
     "LegacyEmbedRequest",
     "LegacyTaskRequest",
+    "ListFilters",
     "dynamic_segments",
     "fixed_segments",
     "legacy_embed_form",
@@ -97,14 +100,30 @@ def _unset(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------- legacy
-@dataclass
+def _whole(value: float | None) -> float | None:
+    """A whole number as an int, so a multipart form sends `6`, not `6.0` (a strict server refuses the
+    latter for `video_clip_length`, typed `number, format: integer` in the official spec)."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
+@dataclass(frozen=True)
 class LegacyTaskRequest:
-    form: CreateVideoEmbeddingTaskForm
+    """The checked arguments of `POST /embed/tasks`; `open()` gives the form with its file open."""
+
+    fields: dict[str, Any]
     upload: v.LocalFile | None
 
-    def close(self) -> None:
-        if self.upload is not None and self.upload.owned:
-            self.upload.file.close()
+    @contextmanager
+    def open(self) -> Iterator[CreateVideoEmbeddingTaskForm]:
+        with v.open_upload(self.upload) as payload:
+            yield CreateVideoEmbeddingTaskForm(
+                **self.fields,
+                video_file=UNSET if payload is None or self.upload is None else _file(payload, self.upload),
+            )
+
+
+def _file(payload: IO[bytes], upload: v.LocalFile) -> File:
+    return File(payload=payload, file_name=upload.name)  # type: ignore[arg-type]  # File wants BinaryIO
 
 
 def legacy_task_form(
@@ -117,7 +136,7 @@ def legacy_task_form(
     video_clip_length: Any,
     video_embedding_scope: Any,
 ) -> LegacyTaskRequest:
-    """Validate the arguments of `POST /embed/tasks`; opens the upload last, after every other check."""
+    """Validate the arguments of `POST /embed/tasks` (the file is checked, not opened)."""
     model = v.text("model_name", model_name)
     if (video_file is None) == (video_url is None):
         which = "none was given" if video_file is None else "both were given"
@@ -138,27 +157,33 @@ def legacy_task_form(
         else None
     )
     upload = v.upload("video_file", video_file, max_bytes=v.LEGACY_UPLOAD_MAX_BYTES) if video_file is not None else None
-    form = CreateVideoEmbeddingTaskForm(
-        model_name=model,
-        video_file=File(payload=upload.file, file_name=upload.name) if upload else UNSET,  # type: ignore[arg-type]
-        video_url=_unset(url),
-        video_start_offset_sec=_unset(start),
-        video_end_offset_sec=_unset(end),
-        video_clip_length=_unset(clip),
-        video_embedding_scope=_unset(scopes),
-    )
-    return LegacyTaskRequest(form, upload)
+    fields = {
+        "model_name": model,
+        "video_url": _unset(url),
+        "video_start_offset_sec": _unset(_whole(start)),
+        "video_end_offset_sec": _unset(_whole(end)),
+        "video_clip_length": _unset(_whole(clip)),
+        "video_embedding_scope": _unset(scopes),
+    }
+    return LegacyTaskRequest(fields, upload)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LegacyEmbedRequest:
-    form: CreateLegacyEmbeddingForm
-    uploads: list[v.LocalFile]
+    """The checked arguments of the legacy sync `POST /embed`; `open()` gives the form with its files open."""
 
-    def close(self) -> None:
-        for upload in self.uploads:
-            if upload.owned:
-                upload.file.close()
+    fields: dict[str, Any]
+    image: v.LocalFile | None
+    audio: v.LocalFile | None
+
+    @contextmanager
+    def open(self) -> Iterator[CreateLegacyEmbeddingForm]:
+        with v.open_upload(self.image) as image, v.open_upload(self.audio) as audio:
+            yield CreateLegacyEmbeddingForm(
+                **self.fields,
+                image_file=UNSET if image is None or self.image is None else _file(image, self.image),
+                audio_file=UNSET if audio is None or self.audio is None else _file(audio, self.audio),
+            )
 
 
 def legacy_embed_form(
@@ -171,7 +196,7 @@ def legacy_embed_form(
     audio_file: Any,
     audio_start_offset_sec: Any,
 ) -> LegacyEmbedRequest:
-    """Validate the arguments of the legacy sync `POST /embed`."""
+    """Validate the arguments of the legacy sync `POST /embed` (files are checked, not opened)."""
     model = v.text("model_name", model_name)
     if text is None and image_url is None and image_file is None and audio_url is None and audio_file is None:
         raise ValidationError("text / image_url / image_file / audio_url / audio_file", "give at least one input")
@@ -189,45 +214,43 @@ def legacy_embed_form(
     )
     if offset is not None and audio_url is None and audio_file is None:
         raise ValidationError("audio_start_offset_sec", "only applies to an audio input (audio_url or audio_file)")
-    uploads: list[v.LocalFile] = []
-    try:
-        img = v.upload("image_file", image_file, max_bytes=v.BASE64_IMAGE_MAX_BYTES) if image_file is not None else None
-        if img:
-            uploads.append(img)
-        aud = (
-            v.upload("audio_file", audio_file, max_bytes=v.LEGACY_UPLOAD_MAX_BYTES) if audio_file is not None else None
-        )
-        if aud:
-            uploads.append(aud)
-    except ValidationError:
-        LegacyEmbedRequest(CreateLegacyEmbeddingForm(model_name=model), uploads).close()
-        raise
-    form = CreateLegacyEmbeddingForm(
-        model_name=model,
-        text=_unset(body_text),
-        image_url=_unset(img_url),
-        image_file=File(payload=img.file, file_name=img.name) if img else UNSET,  # type: ignore[arg-type]
-        audio_url=_unset(aud_url),
-        audio_file=File(payload=aud.file, file_name=aud.name) if aud else UNSET,  # type: ignore[arg-type]
-        audio_start_offset_sec=_unset(offset),
-    )
-    return LegacyEmbedRequest(form, uploads)
+    img = v.upload("image_file", image_file, max_bytes=v.BASE64_IMAGE_MAX_BYTES) if image_file is not None else None
+    aud = v.upload("audio_file", audio_file, max_bytes=v.LEGACY_UPLOAD_MAX_BYTES) if audio_file is not None else None
+    fields = {
+        "model_name": model,
+        "text": _unset(body_text),
+        "image_url": _unset(img_url),
+        "audio_url": _unset(aud_url),
+        "audio_start_offset_sec": _unset(_whole(offset)),
+    }
+    return LegacyEmbedRequest(fields, img, aud)
 
 
-def list_filters(*, status: Any, started_at: Any, ended_at: Any, page: Any = 1, page_limit: Any) -> dict[str, Any]:
-    """Validate the filters of either list endpoint; returns the generated function's keyword arguments."""
+@dataclass(frozen=True)
+class ListFilters:
+    """The checked filters of either list endpoint, as the generated request builders take them."""
+
+    status: TaskStatus | Unset
+    started_at: dt.datetime | Unset
+    ended_at: dt.datetime | Unset
+    page: int
+    page_limit: int
+
+
+def list_filters(*, status: Any, started_at: Any, ended_at: Any, page: Any = 1, page_limit: Any) -> ListFilters:
+    """Validate the filters of either list endpoint."""
     first, limit = v.page_args(page, page_limit)
     start = v.timestamp("started_at", started_at) if started_at is not None else None
     end = v.timestamp("ended_at", ended_at) if ended_at is not None else None
     if start is not None and end is not None and end <= start:
         raise ValidationError("ended_at", f"must be after started_at ({start.isoformat()})", ended_at)
-    return {
-        "status": v.one_of("status", status, TaskStatus) if status is not None else UNSET,
-        "started_at": _unset(start),
-        "ended_at": _unset(end),
-        "page": first,
-        "page_limit": limit,
-    }
+    return ListFilters(
+        status=v.one_of("status", status, TaskStatus) if status is not None else UNSET,
+        started_at=UNSET if start is None else start,
+        ended_at=UNSET if end is None else end,
+        page=first,
+        page_limit=limit,
+    )
 
 
 def legacy_embedding_options(embedding_option: Any) -> list[LegacyEmbeddingOption] | Unset:

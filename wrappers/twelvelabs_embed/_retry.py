@@ -1,4 +1,4 @@
-"""When to retry a request and how long to wait: pure rules shared by the sync and async transports."""
+"""When to retry a request and how long to wait: pure rules shared by the sync and async clients."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import httpx
 
 from ._errors import ConfigurationError
 
-__all__ = ["RetryPolicy", "is_task_create", "parse_retry_after"]
+__all__ = ["RetryPolicy", "never_sent", "parse_retry_after"]
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -27,8 +27,9 @@ class RetryPolicy:
     delay when it is at most `max_retry_after` seconds; a longer one is not waited for (the error is
     raised with `retry_after` set). `max_retries=0` turns retries off.
 
-    A task-creating POST (`POST .../tasks`) is retried only when the server provably created
-    nothing: a 429, or a connection that failed before the request was sent.
+    A request that creates something (the call site says so, see `_exchange.CallSettings.creates`)
+    is retried only when the server provably created nothing: a 429, or a connection that failed
+    before the request was sent.
     """
 
     max_retries: int = 3
@@ -58,18 +59,18 @@ class RetryPolicy:
 
     def delay_for_response(
         self,
-        request: httpx.Request,
         response: httpx.Response,
         retry_number: int,
         *,
+        creates: bool,
         now: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
     ) -> float | None:
         """Seconds to wait before retrying after `response`, or None to return it as it is."""
         if retry_number >= self.max_retries or response.status_code not in self.statuses:
             return None
-        if is_task_create(request) and response.status_code != 429:
-            return None  # a 5xx after sending may have created the task: never risk a duplicate
+        if creates and response.status_code != 429:
+            return None  # a 5xx after sending may have created it: never risk a duplicate
         hint = parse_retry_after(response.headers, now=now)
         if hint is not None:
             return hint if hint <= self.max_retry_after else None
@@ -77,28 +78,23 @@ class RetryPolicy:
 
     def delay_for_error(
         self,
-        request: httpx.Request,
         error: httpx.TransportError,
         retry_number: int,
         *,
+        creates: bool,
         rand: Callable[[], float] = random.random,
     ) -> float | None:
         """Seconds to wait before retrying after a transport error, or None to raise it."""
         if retry_number >= self.max_retries:
             return None
-        if is_task_create(request) and not _never_sent(error):
+        if creates and not never_sent(error):
             return None
         return self.backoff(retry_number, rand)
 
 
-def _never_sent(error: httpx.TransportError) -> bool:
+def never_sent(error: httpx.TransportError) -> bool:
     """True when the request provably never reached the server."""
     return isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-
-
-def is_task_create(request: httpx.Request) -> bool:
-    """`POST /embed/tasks` and `POST /embed-v2/tasks` create tasks; retrying them could duplicate one."""
-    return request.method == "POST" and request.url.path.rstrip("/").endswith("/tasks")
 
 
 def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], float] = time.time) -> float | None:
@@ -118,11 +114,10 @@ def parse_retry_after(headers: Mapping[str, str], *, now: Callable[[], float] = 
     try:
         seconds = float(raw)
     except ValueError:
-        try:
+        try:  # a hostile date (absurd zone offset or year) raises OverflowError as well
             when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
+            moment = when.timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError, AttributeError):
             return None
-        if when is None:
-            return None
-        return max(0.0, when.timestamp() - now())
+        return max(0.0, moment - now())
     return seconds if math.isfinite(seconds) and seconds >= 0 else None

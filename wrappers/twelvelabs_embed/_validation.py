@@ -14,7 +14,9 @@ import datetime as dt
 import math
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import stat
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -173,40 +175,63 @@ def timestamp(field: str, value: Any) -> dt.datetime:
 # ---------------------------------------------------------------- files and base64
 @dataclass(frozen=True)
 class LocalFile:
-    """A validated upload: a path on disk or an open binary file object."""
+    """A validated upload: a regular file on disk (checked, not opened) or a caller's open binary file.
 
-    file: IO[bytes]
+    `open_upload` opens a path once, for the request that sends it; a caller's file object is used
+    as it is and left open (its owner closes it).
+    """
+
+    field: str
     name: str
-    owned: bool  # True when we opened it (and must close it)
+    path: Path | None = None
+    size: int | None = None
+    file: IO[bytes] | None = None
 
 
 def upload(field: str, value: Any, *, max_bytes: int) -> LocalFile:
-    """A regular, non-empty, readable file of at most `max_bytes`, or an open binary file object."""
+    """A regular, non-empty file of at most `max_bytes`, or an open binary file object (no file is opened)."""
     if isinstance(value, str | os.PathLike):
         path = Path(value)
-        if not path.exists():
-            raise ValidationError(field, f"file not found: {str(path)!r}", str(path))
-        if not path.is_file():
-            raise ValidationError(field, f"must be a regular file, {str(path)!r} is not", str(path))
-        size = path.stat().st_size
-        if size == 0:
-            raise ValidationError(field, f"file is empty: {str(path)!r}", str(path))
-        if size > max_bytes:
-            raise ValidationError(
-                field, f"file is {size} bytes; the limit is {max_bytes} bytes ({max_bytes // MiB} MiB)", str(path)
-            )
         try:
-            handle = path.open("rb")
+            info = path.stat()
+        except FileNotFoundError:
+            raise ValidationError(field, f"file not found: {str(path)!r}", str(path)) from None
         except OSError as exc:
             raise ValidationError(field, f"cannot read {str(path)!r}: {exc.strerror}", str(path)) from exc
-        return LocalFile(handle, path.name, owned=True)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValidationError(field, f"must be a regular file, {str(path)!r} is not", str(path))
+        if info.st_size == 0:
+            raise ValidationError(field, f"file is empty: {str(path)!r}", str(path))
+        if info.st_size > max_bytes:
+            raise ValidationError(
+                field,
+                f"file is {info.st_size} bytes; the limit is {max_bytes} bytes ({max_bytes // MiB} MiB)",
+                str(path),
+            )
+        return LocalFile(field, path.name, path=path, size=info.st_size)
     if hasattr(value, "read"):
         mode = getattr(value, "mode", "rb")
         if isinstance(mode, str) and "b" not in mode:
             raise ValidationError(field, "file object must be opened in binary mode ('rb')", value)
         name = os.path.basename(str(getattr(value, "name", "upload"))) or "upload"
-        return LocalFile(value, name, owned=False)
+        return LocalFile(field, name, file=value)
     raise ValidationError(field, f"must be a file path or a binary file object, got {type(value).__name__}", value)
+
+
+@contextmanager
+def open_upload(upload: LocalFile | None) -> Iterator[IO[bytes] | None]:
+    """The upload's file, open for the duration of one request (a path is opened here and closed after)."""
+    if upload is None or upload.path is None:
+        yield None if upload is None else upload.file
+        return
+    try:
+        handle = upload.path.open("rb")
+    except OSError as exc:
+        raise ValidationError(
+            upload.field, f"cannot read {str(upload.path)!r}: {exc.strerror}", str(upload.path)
+        ) from exc
+    with handle:
+        yield handle
 
 
 def base64_payload(field: str, value: Any, *, max_decoded_bytes: int) -> str:

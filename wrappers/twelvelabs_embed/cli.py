@@ -15,16 +15,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
 from ._arrays import EmbeddingArrays
-from ._client import EmbedClient
 from ._errors import EmbedError, ValidationError
 from ._requests import dynamic_segments, fixed_segments
+from ._sync import EmbedClient
 from ._version import __version__
 
 __all__ = ["main"]
@@ -308,7 +308,7 @@ def _save(
     chosen = _format(path, fmt)
     with EmbedClient() as client:
         if args.api == "legacy":
-            arrays = client.legacy.tasks.retrieve_arrays(task_id, embedding_option=options)
+            arrays = client.legacy.tasks.retrieve_arrays(task_id, embedding_option=cast(Any, options))
         else:
             if options:
                 raise ValidationError("--option", "filters only legacy tasks; v2 returns what the task produced")

@@ -10,7 +10,7 @@ from ...models.create_embeddings_request import CreateEmbeddingsRequest
 from ...models.embedding_success_response import EmbeddingSuccessResponse
 from ...models.flat_error import FlatError
 from ...models.nested_error import NestedError
-from ...types import Response
+from ...types import ApiRequest, Response
 
 
 def _get_kwargs(
@@ -30,6 +30,27 @@ def _get_kwargs(
 
     _kwargs["headers"] = headers
     return _kwargs
+
+
+def _parse_success(data: Any) -> EmbeddingSuccessResponse:
+    response_200 = EmbeddingSuccessResponse.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    *,
+    body: CreateEmbeddingsRequest,
+) -> ApiRequest[EmbeddingSuccessResponse]:
+    """The `create_embeddings_v2` request and the parser of its success body."""
+    return ApiRequest(
+        operation="create_embeddings_v2",
+        success="EmbeddingSuccessResponse",
+        kwargs=_get_kwargs(
+            body=body,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

@@ -10,7 +10,7 @@ from ...models.create_embedding_task_request import CreateEmbeddingTaskRequest
 from ...models.embedding_task_created import EmbeddingTaskCreated
 from ...models.flat_error import FlatError
 from ...models.nested_error import NestedError
-from ...types import Response
+from ...types import ApiRequest, Response
 
 
 def _get_kwargs(
@@ -30,6 +30,27 @@ def _get_kwargs(
 
     _kwargs["headers"] = headers
     return _kwargs
+
+
+def _parse_success(data: Any) -> EmbeddingTaskCreated:
+    response_202 = EmbeddingTaskCreated.from_dict(data)
+
+    return response_202
+
+
+def build_request(
+    *,
+    body: CreateEmbeddingTaskRequest,
+) -> ApiRequest[EmbeddingTaskCreated]:
+    """The `create_embedding_task_v2` request and the parser of its success body."""
+    return ApiRequest(
+        operation="create_embedding_task_v2",
+        success="EmbeddingTaskCreated",
+        kwargs=_get_kwargs(
+            body=body,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

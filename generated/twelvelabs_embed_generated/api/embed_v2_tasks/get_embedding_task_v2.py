@@ -10,7 +10,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.embedding_task import EmbeddingTask
 from ...models.flat_error import FlatError
 from ...models.nested_error import NestedError
-from ...types import Response
+from ...types import ApiRequest, Response
 
 
 def _get_kwargs(
@@ -25,6 +25,26 @@ def _get_kwargs(
     }
 
     return _kwargs
+
+
+def _parse_success(data: Any) -> EmbeddingTask:
+    response_200 = EmbeddingTask.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    task_id: str,
+) -> ApiRequest[EmbeddingTask]:
+    """The `get_embedding_task_v2` request and the parser of its success body."""
+    return ApiRequest(
+        operation="get_embedding_task_v2",
+        success="EmbeddingTask",
+        kwargs=_get_kwargs(
+            task_id=task_id,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

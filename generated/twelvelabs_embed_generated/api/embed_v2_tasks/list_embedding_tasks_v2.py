@@ -10,7 +10,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.embedding_task_list import EmbeddingTaskList
 from ...models.flat_error import FlatError
 from ...models.task_status import TaskStatus
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, ApiRequest, Response, Unset
 
 
 def _get_kwargs(
@@ -53,6 +53,35 @@ def _get_kwargs(
     }
 
     return _kwargs
+
+
+def _parse_success(data: Any) -> EmbeddingTaskList:
+    response_200 = EmbeddingTaskList.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    *,
+    started_at: datetime.datetime | Unset = UNSET,
+    ended_at: datetime.datetime | Unset = UNSET,
+    status: TaskStatus | Unset = UNSET,
+    page: int | Unset = 1,
+    page_limit: int | Unset = 10,
+) -> ApiRequest[EmbeddingTaskList]:
+    """The `list_embedding_tasks_v2` request and the parser of its success body."""
+    return ApiRequest(
+        operation="list_embedding_tasks_v2",
+        success="EmbeddingTaskList",
+        kwargs=_get_kwargs(
+            started_at=started_at,
+            ended_at=ended_at,
+            status=status,
+            page=page,
+            page_limit=page_limit,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

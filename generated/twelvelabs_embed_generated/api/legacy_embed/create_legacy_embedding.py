@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_legacy_embedding_form import CreateLegacyEmbeddingForm
 from ...models.flat_error import FlatError
 from ...models.legacy_embedding_response import LegacyEmbeddingResponse
-from ...types import Response
+from ...types import ApiRequest, Response
 
 
 def _get_kwargs(
@@ -27,6 +27,27 @@ def _get_kwargs(
 
     _kwargs["headers"] = headers
     return _kwargs
+
+
+def _parse_success(data: Any) -> LegacyEmbeddingResponse:
+    response_200 = LegacyEmbeddingResponse.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    *,
+    body: CreateLegacyEmbeddingForm,
+) -> ApiRequest[LegacyEmbeddingResponse]:
+    """The `create_legacy_embedding` request and the parser of its success body."""
+    return ApiRequest(
+        operation="create_legacy_embedding",
+        success="LegacyEmbeddingResponse",
+        kwargs=_get_kwargs(
+            body=body,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

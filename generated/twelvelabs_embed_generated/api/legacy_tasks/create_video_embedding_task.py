@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_video_embedding_task_form import CreateVideoEmbeddingTaskForm
 from ...models.flat_error import FlatError
 from ...models.video_embedding_task_created import VideoEmbeddingTaskCreated
-from ...types import Response
+from ...types import ApiRequest, Response
 
 
 def _get_kwargs(
@@ -27,6 +27,27 @@ def _get_kwargs(
 
     _kwargs["headers"] = headers
     return _kwargs
+
+
+def _parse_success(data: Any) -> VideoEmbeddingTaskCreated:
+    response_200 = VideoEmbeddingTaskCreated.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    *,
+    body: CreateVideoEmbeddingTaskForm,
+) -> ApiRequest[VideoEmbeddingTaskCreated]:
+    """The `create_video_embedding_task` request and the parser of its success body."""
+    return ApiRequest(
+        operation="create_video_embedding_task",
+        success="VideoEmbeddingTaskCreated",
+        kwargs=_get_kwargs(
+            body=body,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

@@ -9,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.flat_error import FlatError
 from ...models.video_embedding_task_status import VideoEmbeddingTaskStatus
-from ...types import Response
+from ...types import ApiRequest, Response
 
 
 def _get_kwargs(
@@ -24,6 +24,26 @@ def _get_kwargs(
     }
 
     return _kwargs
+
+
+def _parse_success(data: Any) -> VideoEmbeddingTaskStatus:
+    response_200 = VideoEmbeddingTaskStatus.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    task_id: str,
+) -> ApiRequest[VideoEmbeddingTaskStatus]:
+    """The `get_video_embedding_task_status` request and the parser of its success body."""
+    return ApiRequest(
+        operation="get_video_embedding_task_status",
+        success="VideoEmbeddingTaskStatus",
+        kwargs=_get_kwargs(
+            task_id=task_id,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

@@ -10,7 +10,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.flat_error import FlatError
 from ...models.legacy_embedding_option import LegacyEmbeddingOption
 from ...models.video_embedding_task import VideoEmbeddingTask
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, ApiRequest, Response, Unset
 
 
 def _get_kwargs(
@@ -41,6 +41,29 @@ def _get_kwargs(
     }
 
     return _kwargs
+
+
+def _parse_success(data: Any) -> VideoEmbeddingTask:
+    response_200 = VideoEmbeddingTask.from_dict(data)
+
+    return response_200
+
+
+def build_request(
+    task_id: str,
+    *,
+    embedding_option: list[LegacyEmbeddingOption] | Unset = UNSET,
+) -> ApiRequest[VideoEmbeddingTask]:
+    """The `retrieve_video_embeddings` request and the parser of its success body."""
+    return ApiRequest(
+        operation="retrieve_video_embeddings",
+        success="VideoEmbeddingTask",
+        kwargs=_get_kwargs(
+            task_id=task_id,
+            embedding_option=embedding_option,
+        ),
+        parse_success=_parse_success,
+    )
 
 
 def _parse_response(

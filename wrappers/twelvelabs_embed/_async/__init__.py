@@ -1,0 +1,14 @@
+"""The async client and its resources: the handwritten source of the sync twin in `_sync/`."""
+
+from ._client import AsyncEmbedClient
+from ._resources import AsyncEmbeddings, AsyncLegacy, AsyncLegacyEmbeddings, AsyncLegacyTasks, AsyncTasks, AsyncV2
+
+__all__ = [
+    "AsyncEmbedClient",
+    "AsyncEmbeddings",
+    "AsyncLegacy",
+    "AsyncLegacyEmbeddings",
+    "AsyncLegacyTasks",
+    "AsyncTasks",
+    "AsyncV2",
+]

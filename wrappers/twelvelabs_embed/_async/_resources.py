@@ -1,0 +1,512 @@
+"""The resources of `AsyncEmbedClient`: one method per operation, one typed line per concern.
+
+Each method validates its arguments (`_requests`, no I/O), builds the request with the operation's
+generated `build_request`, says whether the request creates something, and sends it through the
+client's one path. Written once, as async code; `scripts/unasync.py` generates the sync twin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from twelvelabs_embed_generated.api.embed_v2 import create_embeddings_v2
+from twelvelabs_embed_generated.api.embed_v2_tasks import (
+    create_embedding_task_v2,
+    get_embedding_task_v2,
+    list_embedding_tasks_v2,
+)
+from twelvelabs_embed_generated.api.legacy_embed import create_legacy_embedding
+from twelvelabs_embed_generated.api.legacy_tasks import (
+    create_video_embedding_task,
+    get_video_embedding_task_status,
+    list_video_embedding_tasks,
+    retrieve_video_embeddings,
+)
+from twelvelabs_embed_generated.models import (
+    EmbeddingSuccessResponse,
+    EmbeddingTask,
+    EmbeddingTaskCreated,
+    EmbeddingTaskList,
+    LegacyEmbeddingResponse,
+    MediaEmbeddingTask,
+    VideoEmbeddingTask,
+    VideoEmbeddingTaskCreated,
+    VideoEmbeddingTaskStatus,
+)
+
+from .. import _requests as rq
+from .. import _validation as v
+from .._arrays import EmbeddingArrays, parse_legacy_arrays, parse_v2_arrays
+from .._base import check_max_items, check_wait_args
+from .._pagination import Pager
+from .._responses import read_arrays
+from .._types import (
+    EmbeddingOptionArg,
+    EmbeddingScopeArg,
+    EmbeddingTypeArg,
+    FileArg,
+    LegacyEmbeddingOptionArg,
+    LegacyScopeArg,
+    ModelNameArg,
+    SegmentationArg,
+    StatusArg,
+    SyncInputTypeArg,
+    TaskInputTypeArg,
+    TimestampArg,
+)
+from .._views import legacy_status, v2_failure_reason, v2_status
+
+if TYPE_CHECKING:
+    from ._client import AsyncEmbedClient
+
+__all__ = ["AsyncEmbeddings", "AsyncLegacy", "AsyncLegacyEmbeddings", "AsyncLegacyTasks", "AsyncTasks", "AsyncV2"]
+
+
+class AsyncLegacy:
+    """The legacy API: `tasks` (`/embed/tasks`) and `embeddings` (`POST /embed`)."""
+
+    def __init__(self, client: AsyncEmbedClient) -> None:
+        self.tasks = AsyncLegacyTasks(client)
+        self.embeddings = AsyncLegacyEmbeddings(client)
+
+
+class AsyncV2:
+    """Embed API v2: `tasks` (`/embed-v2/tasks`) and `embeddings` (`POST /embed-v2`)."""
+
+    def __init__(self, client: AsyncEmbedClient) -> None:
+        self.tasks = AsyncTasks(client)
+        self.embeddings = AsyncEmbeddings(client)
+
+
+class AsyncLegacyTasks:
+    """Legacy video embedding tasks: `/embed/tasks`."""
+
+    def __init__(self, client: AsyncEmbedClient) -> None:
+        self._c = client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._c!r})"
+
+    async def create(
+        self,
+        *,
+        model_name: str = v.MARENGO_30,
+        video_file: FileArg | None = None,
+        video_url: str | None = None,
+        video_start_offset_sec: float | None = None,
+        video_end_offset_sec: float | None = None,
+        video_clip_length: float | None = None,
+        video_embedding_scope: LegacyScopeArg | None = None,
+    ) -> VideoEmbeddingTaskCreated:
+        """Create a task from a local file or a URL (exactly one); the upload streams from disk.
+
+        Args:
+            model_name: `marengo3.0` (default) or another legacy model name.
+            video_file: a path, or a binary file object you opened (and close); at most 2 GB.
+            video_url: a public http(s) URL of the video.
+            video_start_offset_sec, video_end_offset_sec: the part to embed, given together, at
+                least one clip length apart.
+            video_clip_length: seconds per segment, 2-10 (default 6).
+            video_embedding_scope: `"clip"` and/or `"video"` (one vector for the whole video).
+        """
+        request = rq.legacy_task_form(
+            model_name=model_name,
+            video_file=video_file,
+            video_url=video_url,
+            video_start_offset_sec=video_start_offset_sec,
+            video_end_offset_sec=video_end_offset_sec,
+            video_clip_length=video_clip_length,
+            video_embedding_scope=video_embedding_scope,
+        )
+        with request.open() as form:
+            return await self._c._send(create_video_embedding_task.build_request(body=form), creates=True)
+
+    async def status(self, task_id: str) -> VideoEmbeddingTaskStatus:
+        """The task's status (`processing`, `ready` or `failed`)."""
+        call = get_video_embedding_task_status.build_request(v.task_id(task_id))
+        return await self._c._send(call, creates=False)
+
+    async def retrieve(
+        self, task_id: str, *, embedding_option: LegacyEmbeddingOptionArg | None = None
+    ) -> VideoEmbeddingTask:
+        """The task with its segments (call when ready); `embedding_option` filters the types returned."""
+        call = retrieve_video_embeddings.build_request(
+            v.task_id(task_id), embedding_option=rq.legacy_embedding_options(embedding_option)
+        )
+        return await self._c._send(call, creates=False)
+
+    async def retrieve_arrays(
+        self, task_id: str, *, embedding_option: LegacyEmbeddingOptionArg | None = None
+    ) -> EmbeddingArrays:
+        """The task's vectors as one float32 matrix plus a segment table (fast for large results)."""
+        call = retrieve_video_embeddings.build_request(
+            v.task_id(task_id), embedding_option=rq.legacy_embedding_options(embedding_option)
+        )
+        return read_arrays(parse_legacy_arrays, await self._c._request(call, creates=False), self._c._api_key)
+
+    async def list(
+        self,
+        *,
+        status: StatusArg | None = None,
+        started_at: TimestampArg | None = None,
+        ended_at: TimestampArg | None = None,
+        page: int = 1,
+        page_limit: int = 10,
+    ) -> EmbeddingTaskList:
+        """One page of tasks, newest first; `page_limit` 1-50."""
+        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page=page, page_limit=page_limit)
+        call = list_video_embedding_tasks.build_request(
+            status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=f.page, page_limit=f.page_limit
+        )
+        return await self._c._send(call, creates=False)
+
+    def iter(
+        self,
+        *,
+        status: StatusArg | None = None,
+        started_at: TimestampArg | None = None,
+        ended_at: TimestampArg | None = None,
+        page_limit: int = 50,
+        max_items: int | None = None,
+    ) -> AsyncIterator[MediaEmbeddingTask]:
+        """Every task, lazily, page by page; stops at the last page (or after `max_items`)."""
+        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page_limit=page_limit)
+        check_max_items(max_items)
+        return self._c._iterate(
+            lambda number: list_video_embedding_tasks.build_request(
+                status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=number, page_limit=f.page_limit
+            ),
+            Pager(f.page, f.page_limit, max_items),
+        )
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = None,
+        callback: Callable[[VideoEmbeddingTaskStatus], object] | None = None,
+        raise_on_failure: bool = True,
+    ) -> VideoEmbeddingTaskStatus:
+        """Poll the status until `ready` or `failed` (see `PollPolicy`).
+
+        Args:
+            timeout: seconds to wait at most (default: the client's `PollPolicy.timeout`); every
+                request and pause inside the wait ends by then (`WaitTimeoutError`).
+            callback: called with each status seen (a coroutine function is awaited).
+            raise_on_failure: raise `TaskFailedError` when the task fails (else return it).
+        """
+        task_id = v.task_id(task_id)
+        return await self._c._wait(
+            task_id,
+            get_video_embedding_task_status.build_request(task_id),
+            legacy_status,
+            lambda _task: None,
+            timeout=timeout,
+            callback=callback,
+            raise_on_failure=raise_on_failure,
+        )
+
+    wait_for_done = wait  # the official SDK's name
+
+    async def create_and_wait(
+        self,
+        *,
+        timeout: float | None = None,
+        callback: Callable[[VideoEmbeddingTaskStatus], object] | None = None,
+        embedding_option: LegacyEmbeddingOptionArg | None = None,
+        model_name: str = v.MARENGO_30,
+        video_file: FileArg | None = None,
+        video_url: str | None = None,
+        video_start_offset_sec: float | None = None,
+        video_end_offset_sec: float | None = None,
+        video_clip_length: float | None = None,
+        video_embedding_scope: LegacyScopeArg | None = None,
+    ) -> VideoEmbeddingTask:
+        """`create(...)`, `wait` until ready, then `retrieve` the embeddings (arguments as there)."""
+        check_wait_args(callback, timeout)
+        rq.legacy_embedding_options(embedding_option)
+        created = await self.create(
+            model_name=model_name,
+            video_file=video_file,
+            video_url=video_url,
+            video_start_offset_sec=video_start_offset_sec,
+            video_end_offset_sec=video_end_offset_sec,
+            video_clip_length=video_clip_length,
+            video_embedding_scope=video_embedding_scope,
+        )
+        await self.wait(created.id, timeout=timeout, callback=callback)
+        return await self.retrieve(created.id, embedding_option=embedding_option)
+
+
+class AsyncLegacyEmbeddings:
+    """Legacy synchronous embeddings: `POST /embed`."""
+
+    def __init__(self, client: AsyncEmbedClient) -> None:
+        self._c = client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._c!r})"
+
+    async def create(
+        self,
+        *,
+        model_name: str = v.MARENGO_30,
+        text: str | None = None,
+        image_url: str | None = None,
+        image_file: FileArg | None = None,
+        audio_url: str | None = None,
+        audio_file: FileArg | None = None,
+        audio_start_offset_sec: float | None = None,
+    ) -> LegacyEmbeddingResponse:
+        """Embed text, an image (URL or file) and/or audio (URL or file) in one call."""
+        request = rq.legacy_embed_form(
+            model_name=model_name,
+            text=text,
+            image_url=image_url,
+            image_file=image_file,
+            audio_url=audio_url,
+            audio_file=audio_file,
+            audio_start_offset_sec=audio_start_offset_sec,
+        )
+        with request.open() as form:
+            return await self._c._send(create_legacy_embedding.build_request(body=form), creates=False)
+
+
+class AsyncTasks:
+    """Embed API v2 asynchronous tasks: `/embed-v2/tasks`."""
+
+    def __init__(self, client: AsyncEmbedClient) -> None:
+        self._c = client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._c!r})"
+
+    async def create(
+        self,
+        *,
+        input_type: TaskInputTypeArg,
+        model_name: ModelNameArg = "marengo3.0",
+        url: str | None = None,
+        base64_string: str | None = None,
+        asset_id: str | None = None,
+        start_sec: float | None = None,
+        end_sec: float | None = None,
+        segmentation: SegmentationArg | None = None,
+        embedding_option: EmbeddingOptionArg | None = None,
+        embedding_scope: EmbeddingScopeArg | None = None,
+        embedding_type: EmbeddingTypeArg | None = None,
+        time_based_metadata: Sequence[Mapping[str, Any]] | None = None,
+        document_segmentation: Mapping[str, Any] | None = None,
+        embedding_uncertainty: bool | None = None,
+        embedding_dimension: int | None = None,
+    ) -> EmbeddingTaskCreated:
+        """Create a task for audio or video (or, with marengo3.5, a document or image).
+
+        Args:
+            input_type: `"audio"`, `"video"`, `"image"` or `"document"`.
+            model_name: `"marengo3.0"` (default) or `"marengo3.5"`.
+            url, base64_string, asset_id: the media source, exactly one (base64: at most 36 MB decoded
+                for audio/video).
+            start_sec, end_sec: the part to embed (audio/video).
+            segmentation: `fixed_segments(...)`, `dynamic_segments(...)` (video) or a dict.
+            embedding_option: which embeddings (`visual`, `audio`, `transcription`, ...).
+            embedding_scope: `clip`, `asset` (and `local` with marengo3.5).
+            embedding_type: `separate_embedding` and/or `fused_embedding`.
+            time_based_metadata: marengo3.5 metadata entries for fused embeddings.
+            document_segmentation: marengo3.5 document segmentation (`spatial` / `sequential`).
+            embedding_uncertainty, embedding_dimension: marengo3.5 only.
+        """
+        body = rq.v2_task_request(
+            input_type=input_type,
+            model_name=model_name,
+            url=url,
+            base64_string=base64_string,
+            asset_id=asset_id,
+            start_sec=start_sec,
+            end_sec=end_sec,
+            segmentation=segmentation,
+            embedding_option=embedding_option,
+            embedding_scope=embedding_scope,
+            embedding_type=embedding_type,
+            time_based_metadata=time_based_metadata,
+            document_segmentation=document_segmentation,
+            embedding_uncertainty=embedding_uncertainty,
+            embedding_dimension=embedding_dimension,
+        )
+        return await self._c._send(create_embedding_task_v2.build_request(body=body), creates=True)
+
+    async def retrieve(self, task_id: str) -> EmbeddingTask:
+        """The task: its status and, when ready, its embeddings."""
+        return await self._c._send(get_embedding_task_v2.build_request(v.task_id(task_id)), creates=False)
+
+    async def retrieve_arrays(self, task_id: str) -> EmbeddingArrays:
+        """The task's vectors as one float32 matrix plus a segment table (no rows until ready)."""
+        call = get_embedding_task_v2.build_request(v.task_id(task_id))
+        return read_arrays(parse_v2_arrays, await self._c._request(call, creates=False), self._c._api_key)
+
+    async def list(
+        self,
+        *,
+        status: StatusArg | None = None,
+        started_at: TimestampArg | None = None,
+        ended_at: TimestampArg | None = None,
+        page: int = 1,
+        page_limit: int = 10,
+    ) -> EmbeddingTaskList:
+        """One page of tasks, newest first; `page_limit` 1-50."""
+        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page=page, page_limit=page_limit)
+        call = list_embedding_tasks_v2.build_request(
+            status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=f.page, page_limit=f.page_limit
+        )
+        return await self._c._send(call, creates=False)
+
+    def iter(
+        self,
+        *,
+        status: StatusArg | None = None,
+        started_at: TimestampArg | None = None,
+        ended_at: TimestampArg | None = None,
+        page_limit: int = 50,
+        max_items: int | None = None,
+    ) -> AsyncIterator[MediaEmbeddingTask]:
+        """Every task, lazily, page by page; stops at the last page (or after `max_items`)."""
+        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page_limit=page_limit)
+        check_max_items(max_items)
+        return self._c._iterate(
+            lambda number: list_embedding_tasks_v2.build_request(
+                status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=number, page_limit=f.page_limit
+            ),
+            Pager(f.page, f.page_limit, max_items),
+        )
+
+    async def wait(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = None,
+        callback: Callable[[EmbeddingTask], object] | None = None,
+        raise_on_failure: bool = True,
+    ) -> EmbeddingTask:
+        """Poll until `ready` or `failed`; returns the ready task with its embeddings.
+
+        Args:
+            timeout: seconds to wait at most (default: the client's `PollPolicy.timeout`); every
+                request and pause inside the wait ends by then (`WaitTimeoutError`).
+            callback: called with each task seen (a coroutine function is awaited).
+            raise_on_failure: raise `TaskFailedError` when the task fails (else return it).
+        """
+        task_id = v.task_id(task_id)
+        return await self._c._wait(
+            task_id,
+            get_embedding_task_v2.build_request(task_id),
+            v2_status,
+            v2_failure_reason,
+            timeout=timeout,
+            callback=callback,
+            raise_on_failure=raise_on_failure,
+        )
+
+    async def create_and_wait(
+        self,
+        *,
+        timeout: float | None = None,
+        callback: Callable[[EmbeddingTask], object] | None = None,
+        input_type: TaskInputTypeArg,
+        model_name: ModelNameArg = "marengo3.0",
+        url: str | None = None,
+        base64_string: str | None = None,
+        asset_id: str | None = None,
+        start_sec: float | None = None,
+        end_sec: float | None = None,
+        segmentation: SegmentationArg | None = None,
+        embedding_option: EmbeddingOptionArg | None = None,
+        embedding_scope: EmbeddingScopeArg | None = None,
+        embedding_type: EmbeddingTypeArg | None = None,
+        time_based_metadata: Sequence[Mapping[str, Any]] | None = None,
+        document_segmentation: Mapping[str, Any] | None = None,
+        embedding_uncertainty: bool | None = None,
+        embedding_dimension: int | None = None,
+    ) -> EmbeddingTask:
+        """`create(...)`, then `wait` for it (arguments as there)."""
+        check_wait_args(callback, timeout)
+        created = await self.create(
+            input_type=input_type,
+            model_name=model_name,
+            url=url,
+            base64_string=base64_string,
+            asset_id=asset_id,
+            start_sec=start_sec,
+            end_sec=end_sec,
+            segmentation=segmentation,
+            embedding_option=embedding_option,
+            embedding_scope=embedding_scope,
+            embedding_type=embedding_type,
+            time_based_metadata=time_based_metadata,
+            document_segmentation=document_segmentation,
+            embedding_uncertainty=embedding_uncertainty,
+            embedding_dimension=embedding_dimension,
+        )
+        return await self.wait(created.id, timeout=timeout, callback=callback)
+
+
+class AsyncEmbeddings:
+    """Embed API v2 synchronous embeddings: `POST /embed-v2`."""
+
+    def __init__(self, client: AsyncEmbedClient) -> None:
+        self._c = client
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._c!r})"
+
+    async def create(
+        self,
+        *,
+        input_type: SyncInputTypeArg,
+        model_name: ModelNameArg = "marengo3.0",
+        text: str | None = None,
+        url: str | None = None,
+        base64_string: str | None = None,
+        asset_id: str | None = None,
+        start_sec: float | None = None,
+        end_sec: float | None = None,
+        segmentation: SegmentationArg | None = None,
+        embedding_option: EmbeddingOptionArg | None = None,
+        embedding_scope: EmbeddingScopeArg | None = None,
+        embedding_type: EmbeddingTypeArg | None = None,
+        media_sources: Sequence[Mapping[str, Any]] | None = None,
+        auto_truncate: bool | None = None,
+        embedding_uncertainty: bool | None = None,
+        embedding_dimension: int | None = None,
+    ) -> EmbeddingSuccessResponse:
+        """Embed text, an image, text+image, short audio/video, or (marengo3.5) a multi-input.
+
+        Args:
+            input_type: `"text"`, `"image"`, `"text_image"`, `"audio"`, `"video"` or `"multi_input"`.
+            model_name: `"marengo3.0"` (default) or `"marengo3.5"` (multi_input only).
+            text: the input text (text, text_image, multi_input).
+            url, base64_string, asset_id: the media source, exactly one, for media inputs.
+            start_sec, end_sec, segmentation, embedding_option, embedding_scope, embedding_type: as
+                for tasks (audio/video).
+            media_sources: multi_input sources (`{"media_type": ..., "url" | "base64_string" | "asset_id": ...}`).
+            auto_truncate, embedding_uncertainty, embedding_dimension: marengo3.5 only.
+        """
+        body = rq.v2_embed_request(
+            input_type=input_type,
+            model_name=model_name,
+            text=text,
+            url=url,
+            base64_string=base64_string,
+            asset_id=asset_id,
+            start_sec=start_sec,
+            end_sec=end_sec,
+            segmentation=segmentation,
+            embedding_option=embedding_option,
+            embedding_scope=embedding_scope,
+            embedding_type=embedding_type,
+            media_sources=media_sources,
+            auto_truncate=auto_truncate,
+            embedding_uncertainty=embedding_uncertainty,
+            embedding_dimension=embedding_dimension,
+        )
+        return await self._c._send(create_embeddings_v2.build_request(body=body), creates=False)

@@ -1,0 +1,231 @@
+# Generated from _async/_client.py by scripts/unasync.py; do not edit.
+"""`EmbedClient`: the one path every request takes (send, retry, redirect, read), waits and listings.
+
+Written once, as async code; `scripts/unasync.py` generates the sync twin (`EmbedClient`).
+The rules (retry schedule, poll schedule, paging, response mapping, what travels with a request)
+live in modules that do no I/O; this file only does the I/O they ask for.
+"""
+
+from __future__ import annotations
+
+import random
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import httpx
+
+from twelvelabs_embed_generated.models import EmbeddingTaskList, MediaEmbeddingTask
+from twelvelabs_embed_generated.types import ApiRequest
+
+from .. import _exchange as ex
+from .._base import ClientBase, check_callback, wait_policy
+from .._config import ApiKey, Timeouts, injected_client_timeouts
+from .._errors import ConfigurationError, EmbedError, TaskFailedError
+from .._io import DEFAULT_SLEEP, Sleep, notify
+from .._pagination import Pager
+from .._polling import FINAL_POLL_GRACE, PollPolicy, Waiter
+from .._responses import parse
+from .._retry import RetryPolicy
+from ._resources import V2, Legacy
+
+__all__ = ["EmbedClient"]
+
+M = TypeVar("M")
+T = TypeVar("T")
+Verify = bool | str | ssl.SSLContext
+
+
+class EmbedClient(ClientBase):
+    """The synchronous client of the TwelveLabs Embed API.
+
+    >>> with EmbedClient() as client:             # key from TWELVELABS_API_KEY
+    ...     task = client.v2.tasks.create(input_type="video", url="https://example.com/v.mp4")
+    ...     done = client.v2.tasks.wait(task.id)
+
+    Resources: `client.legacy.tasks` (video tasks, `/embed/tasks`), `client.legacy.embeddings`
+    (`POST /embed`), `client.v2.tasks` (`/embed-v2/tasks`), `client.v2.embeddings` (`POST /embed-v2`).
+
+    Parameters:
+        api_key: the TwelveLabs API key; default: the `TWELVELABS_API_KEY` environment variable.
+            Never shown in a repr, log line or error.
+        base_url: the API root including `/v1.3`; default: `TWELVELABS_BASE_URL`, else production.
+            Plain http is refused for non-loopback hosts unless `allow_insecure_http=True`.
+        timeouts: per-phase timeouts and the total deadline of one call (`Timeouts`).
+        retry: when and how transient failures are retried (`RetryPolicy`); a request that creates
+            something is never sent again once it may have reached the server.
+        poll: how waits poll (`PollPolicy`), including the default wait timeout.
+        max_response_bytes: the largest body read, before and after decompression (default 1 GiB).
+        transport: an httpx transport to send through (the fake's, a MockTransport, a proxy's).
+        http_client: an httpx client to send through (its transport, proxies and TLS settings are used
+            as they are; its redirects are not followed by it: this client follows them itself).
+        verify: TLS verification for the client built here (ignored with `http_client`).
+        allow_insecure_http: allow plain http to a non-loopback host (the key travels in clear).
+        sleep, clock, rand: injectable time and randomness, for tests that never really wait.
+    """
+
+    def __init__(
+        self,
+        api_key: str | ApiKey | None = None,
+        *,
+        base_url: str | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
+        max_response_bytes: int = ex.DEFAULT_MAX_RESPONSE_BYTES,
+        transport: httpx.BaseTransport | None = None,
+        http_client: httpx.Client | None = None,
+        verify: Verify = True,
+        allow_insecure_http: bool = False,
+        sleep: Sleep = DEFAULT_SLEEP,
+        clock: Callable[[], float] = time.monotonic,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        super().__init__(
+            api_key,
+            base_url=base_url,
+            timeouts=timeouts,
+            retry=retry,
+            poll=poll,
+            max_response_bytes=max_response_bytes,
+            allow_insecure_http=allow_insecure_http,
+            clock=clock,
+            rand=rand,
+        )
+        if transport is not None and http_client is not None:
+            raise ConfigurationError("pass transport or http_client, not both")
+        if http_client is None:
+            # Without `transport=`, httpx builds its own transports, including the proxy mounts of
+            # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY.
+            http_client = httpx.Client(transport=transport, verify=verify)
+        else:
+            self.timeouts = injected_client_timeouts(http_client.timeout, timeouts)
+        self._http = http_client
+        self._sleep = sleep
+        self._bind()
+
+    def _bind(self) -> None:
+        self.legacy = Legacy(self)
+        self.v2 = V2(self)
+
+    def with_options(
+        self, *, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None, poll: PollPolicy | None = None
+    ) -> EmbedClient:
+        """A view of this client (same connections) whose calls use these policies."""
+        return self._derive(retry=retry, timeouts=timeouts, poll=poll)
+
+    def close(self) -> None:
+        """Close the connections (an injected `http_client` too)."""
+        self._http.close()
+
+    def __enter__(self) -> EmbedClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the one path of every request
+    def _send(self, call: ApiRequest[M], *, creates: bool, deadline: float | None = None) -> M:
+        """Send `call` and return its declared success model, or raise the typed error."""
+        response = self._request(call, creates=creates, deadline=deadline)
+        return parse(response, call, secret=self._api_key)
+
+    def _request(self, call: ApiRequest[Any], *, creates: bool, deadline: float | None = None) -> httpx.Response:
+        """Send `call` and return its response, read whole; raises only `EmbedError`s."""
+        settings = self._settings(creates=creates, deadline=deadline)
+        request = ex.build_request(self._http, self.base_url, call, settings)
+        if self._http.is_closed:
+            raise ConfigurationError(f"{request.method} {request.url}: this client is closed; create a new one")
+        replayable = ex.replayable(request, call.kwargs)
+        policy, n, hops = settings.retry, 0, 0
+        start = self._clock()
+        while True:
+            now = self._clock()
+            if now >= settings.deadline:
+                raise ex.deadline_passed(request, now - start)
+            wire = ex.on_the_wire(request, api_key=self._api_key, origin=self.base_url, now=now)
+            try:
+                raw = self._http.send(wire, stream=True, follow_redirects=False)
+                try:
+                    body = self._read(raw, request, settings, start)
+                finally:
+                    raw.close()
+            except httpx.TransportError as error:
+                delay = policy.delay_for_error(error, n, creates=creates, rand=self._rand)
+                if delay is None or not replayable or self._clock() + delay >= settings.deadline:
+                    raise ex.map_error(error, request) from error
+                ex.log_retry(request, f"failed ({type(error).__name__})", n, policy, delay)
+            except EmbedError:
+                raise
+            except Exception as error:  # h11, the OS, a closed client, another event loop: all typed
+                raise ex.map_error(error, request) from error
+            else:
+                following = ex.redirect(request, raw, hops)
+                if following is not None:
+                    request, hops = following, hops + 1
+                    continue
+                response = ex.final_response(raw, body, request)
+                delay = policy.delay_for_response(response, n, creates=creates, rand=self._rand)
+                # No retry, or no time left to wait for one: the caller gets this answer (its error).
+                if delay is None or not replayable or self._clock() + delay >= settings.deadline:
+                    return response
+                ex.log_retry(request, f"answered {response.status_code}", n, policy, delay)
+            self._sleep(delay)
+            n += 1
+
+    def _read(self, raw: httpx.Response, request: httpx.Request, settings: ex.CallSettings, start: float) -> bytes:
+        """The whole (decoded) body, within the byte cap and the call's deadline."""
+        limit = settings.max_response_bytes
+        declared = raw.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise ex.too_large(raw, request, int(declared), limit)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in raw.iter_bytes():
+            size += len(chunk)
+            if size > limit or raw.num_bytes_downloaded > limit:
+                raise ex.too_large(raw, request, max(size, raw.num_bytes_downloaded), limit)
+            chunks.append(chunk)
+            now = self._clock()
+            if now >= settings.deadline:
+                raise ex.deadline_passed(request, now - start)
+        return b"".join(chunks)
+
+    # ------------------------------------------------------------------ waits and listings
+    def _wait(
+        self,
+        task_id: str,
+        call: ApiRequest[T],
+        status_of: Callable[[T], str | None],
+        reason_of: Callable[[T], str | None],
+        *,
+        timeout: float | None,
+        callback: Callable[[T], object] | None,
+        raise_on_failure: bool,
+    ) -> T:
+        """Poll with `call` until the task is terminal; every request and pause ends by the wait's deadline."""
+        check_callback(callback)
+        waiter = Waiter(task_id, wait_policy(self.poll, timeout), clock=self._clock, rand=self._rand)
+        while True:
+            try:
+                task = self._send(call, creates=False, deadline=waiter.deadline + FINAL_POLL_GRACE)
+            except EmbedError as error:
+                delay = waiter.delay_after_error(error)
+            else:
+                if callback is not None:
+                    notify(callback, task)
+                if waiter.observed(status_of(task), task):
+                    if raise_on_failure and waiter.last_status == "failed":
+                        raise TaskFailedError(task_id, reason_of(task), task)
+                    return task
+                delay = waiter.delay_after_pending()
+            self._sleep(delay)
+
+    def _iterate(
+        self, page_call: Callable[[int], ApiRequest[EmbeddingTaskList]], pager: Pager
+    ) -> Iterator[MediaEmbeddingTask]:
+        """Every item of a listing, page by page, as `pager` decides."""
+        while not pager.done and pager.number is not None:
+            page = self._send(page_call(pager.number), creates=False)
+            yield from pager.accept(page)
