@@ -34,6 +34,7 @@ from twelvelabs_embed_generated.models import (
     VideoEmbeddingTaskCreated,
     VideoEmbeddingTaskStatus,
 )
+from twelvelabs_embed_generated.types import ApiRequest
 
 from .. import _requests as rq
 from .. import _validation as v
@@ -79,8 +80,59 @@ class AsyncV2:
         self.embeddings = AsyncEmbeddings(client)
 
 
-class AsyncLegacyTasks:
+class _AsyncTaskListing:
+    """`list` and `iter`, the same for both APIs' task lists; a subclass names its list operation."""
+
+    _c: AsyncEmbedClient
+    _list_request: Callable[..., ApiRequest[EmbeddingTaskList]]
+
+    def _page(self, f: rq.ListFilters, number: int) -> ApiRequest[EmbeddingTaskList]:
+        return self._list_request(
+            status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=number, page_limit=f.page_limit
+        )
+
+    async def list(
+        self,
+        *,
+        status: StatusArg | None = None,
+        started_at: TimestampArg | None = None,
+        ended_at: TimestampArg | None = None,
+        page: int = 1,
+        page_limit: int = 10,
+    ) -> EmbeddingTaskList:
+        """One page of tasks, newest first.
+
+        Args:
+            status: only tasks in this status (`processing`, `ready`, `failed`).
+            started_at, ended_at: only tasks created in this window (datetime or RFC 3339 string).
+            page: the page number, from 1.
+            page_limit: tasks per page, 1-50.
+        """
+        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page=page, page_limit=page_limit)
+        return await self._c._send(self._page(f, f.page), creates=False)
+
+    def iter(
+        self,
+        *,
+        status: StatusArg | None = None,
+        started_at: TimestampArg | None = None,
+        ended_at: TimestampArg | None = None,
+        page_limit: int = 50,
+        max_items: int | None = None,
+    ) -> AsyncIterator[MediaEmbeddingTask]:
+        """Every task, lazily, page by page, newest first; the filters as in `list`.
+
+        Stops at the last page, after `max_items`, or when the server repeats a page.
+        """
+        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page_limit=page_limit)
+        check_max_items(max_items)
+        return self._c._iterate(lambda number: self._page(f, number), Pager(f.page, f.page_limit, max_items))
+
+
+class AsyncLegacyTasks(_AsyncTaskListing):
     """Legacy video embedding tasks: `/embed/tasks`."""
+
+    _list_request = staticmethod(list_video_embedding_tasks.build_request)
 
     def __init__(self, client: AsyncEmbedClient) -> None:
         self._c = client
@@ -144,41 +196,6 @@ class AsyncLegacyTasks:
             v.task_id(task_id), embedding_option=rq.legacy_embedding_options(embedding_option)
         )
         return read_arrays(parse_legacy_arrays, await self._c._request(call, creates=False), self._c._api_key)
-
-    async def list(
-        self,
-        *,
-        status: StatusArg | None = None,
-        started_at: TimestampArg | None = None,
-        ended_at: TimestampArg | None = None,
-        page: int = 1,
-        page_limit: int = 10,
-    ) -> EmbeddingTaskList:
-        """One page of tasks, newest first; `page_limit` 1-50."""
-        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page=page, page_limit=page_limit)
-        call = list_video_embedding_tasks.build_request(
-            status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=f.page, page_limit=f.page_limit
-        )
-        return await self._c._send(call, creates=False)
-
-    def iter(
-        self,
-        *,
-        status: StatusArg | None = None,
-        started_at: TimestampArg | None = None,
-        ended_at: TimestampArg | None = None,
-        page_limit: int = 50,
-        max_items: int | None = None,
-    ) -> AsyncIterator[MediaEmbeddingTask]:
-        """Every task, lazily, page by page; stops at the last page (or after `max_items`)."""
-        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page_limit=page_limit)
-        check_max_items(max_items)
-        return self._c._iterate(
-            lambda number: list_video_embedding_tasks.build_request(
-                status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=number, page_limit=f.page_limit
-            ),
-            Pager(f.page, f.page_limit, max_items),
-        )
 
     async def wait(
         self,
@@ -273,8 +290,10 @@ class AsyncLegacyEmbeddings:
             return await self._c._send(create_legacy_embedding.build_request(body=form), creates=False)
 
 
-class AsyncTasks:
+class AsyncTasks(_AsyncTaskListing):
     """Embed API v2 asynchronous tasks: `/embed-v2/tasks`."""
+
+    _list_request = staticmethod(list_embedding_tasks_v2.build_request)
 
     def __init__(self, client: AsyncEmbedClient) -> None:
         self._c = client
@@ -344,41 +363,6 @@ class AsyncTasks:
         """The task's vectors as one float32 matrix plus a segment table (no rows until ready)."""
         call = get_embedding_task_v2.build_request(v.task_id(task_id))
         return read_arrays(parse_v2_arrays, await self._c._request(call, creates=False), self._c._api_key)
-
-    async def list(
-        self,
-        *,
-        status: StatusArg | None = None,
-        started_at: TimestampArg | None = None,
-        ended_at: TimestampArg | None = None,
-        page: int = 1,
-        page_limit: int = 10,
-    ) -> EmbeddingTaskList:
-        """One page of tasks, newest first; `page_limit` 1-50."""
-        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page=page, page_limit=page_limit)
-        call = list_embedding_tasks_v2.build_request(
-            status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=f.page, page_limit=f.page_limit
-        )
-        return await self._c._send(call, creates=False)
-
-    def iter(
-        self,
-        *,
-        status: StatusArg | None = None,
-        started_at: TimestampArg | None = None,
-        ended_at: TimestampArg | None = None,
-        page_limit: int = 50,
-        max_items: int | None = None,
-    ) -> AsyncIterator[MediaEmbeddingTask]:
-        """Every task, lazily, page by page; stops at the last page (or after `max_items`)."""
-        f = rq.list_filters(status=status, started_at=started_at, ended_at=ended_at, page_limit=page_limit)
-        check_max_items(max_items)
-        return self._c._iterate(
-            lambda number: list_embedding_tasks_v2.build_request(
-                status=f.status, started_at=f.started_at, ended_at=f.ended_at, page=number, page_limit=f.page_limit
-            ),
-            Pager(f.page, f.page_limit, max_items),
-        )
 
     async def wait(
         self,
