@@ -56,7 +56,7 @@ from .._types import (
     TaskInputTypeArg,
     TimestampArg,
 )
-from .._views import legacy_status, v2_failure_reason, v2_status
+from .._views import legacy_status, read_v2_poll, v2_failure_reason, v2_status
 
 if TYPE_CHECKING:
     from ._client import AsyncEmbedClient
@@ -214,9 +214,11 @@ class AsyncLegacyTasks(_AsyncTaskListing):
             raise_on_failure: raise `TaskFailedError` when the task fails (else return it).
         """
         task_id = v.task_id(task_id)
+        call = get_video_embedding_task_status.build_request(task_id)
         return await self._c._wait(
             task_id,
-            get_video_embedding_task_status.build_request(task_id),
+            call,
+            lambda response: self._c._parse(response, call),
             legacy_status,
             lambda _task: None,
             timeout=timeout,
@@ -225,6 +227,20 @@ class AsyncLegacyTasks(_AsyncTaskListing):
         )
 
     wait_for_done = wait  # the official SDK's name
+
+    async def wait_arrays(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = None,
+        callback: Callable[[VideoEmbeddingTaskStatus], object] | None = None,
+        embedding_option: LegacyEmbeddingOptionArg | None = None,
+    ) -> EmbeddingArrays:
+        """`wait` until ready, then the vectors as `retrieve_arrays` gives them (the status endpoint
+        carries no vectors, so they are downloaded once); `TaskFailedError` if the task fails."""
+        rq.legacy_embedding_options(embedding_option)
+        await self.wait(task_id, timeout=timeout, callback=callback)
+        return await self.retrieve_arrays(task_id, embedding_option=embedding_option)
 
     async def create_and_wait(
         self,
@@ -381,15 +397,44 @@ class AsyncTasks(_AsyncTaskListing):
             raise_on_failure: raise `TaskFailedError` when the task fails (else return it).
         """
         task_id = v.task_id(task_id)
+        call = get_embedding_task_v2.build_request(task_id)
         return await self._c._wait(
             task_id,
-            get_embedding_task_v2.build_request(task_id),
+            call,
+            lambda response: self._c._parse(response, call),
             v2_status,
             v2_failure_reason,
             timeout=timeout,
             callback=callback,
             raise_on_failure=raise_on_failure,
         )
+
+    async def wait_arrays(
+        self,
+        task_id: str,
+        *,
+        timeout: float | None = None,
+        callback: Callable[[str | None], object] | None = None,
+    ) -> EmbeddingArrays:
+        """Poll until `ready`, then return the vectors read from that same answer (one download of
+        the result, not `wait` and then `retrieve_arrays`); `TaskFailedError` if the task fails.
+
+        `callback` is called with each status seen (a coroutine function is awaited).
+        """
+        task_id = v.task_id(task_id)
+        call = get_embedding_task_v2.build_request(task_id)
+        poll = await self._c._wait(
+            task_id,
+            call,
+            lambda response: read_v2_poll(response, self._c._api_key),
+            lambda seen: seen.status,
+            lambda seen: seen.reason,
+            timeout=timeout,
+            callback=None if callback is None else lambda seen: callback(seen.status),
+            raise_on_failure=True,
+        )
+        assert poll.arrays is not None  # a ready poll always carries them
+        return poll.arrays
 
     async def create_and_wait(
         self,

@@ -129,6 +129,9 @@ class EmbedClient(ClientBase):
     def _send(self, call: ApiRequest[M], *, creates: bool, deadline: float | None = None) -> M:
         """Send `call` and return its declared success model, or raise the typed error."""
         response = self._request(call, creates=creates, deadline=deadline)
+        return self._parse(response, call)
+
+    def _parse(self, response: httpx.Response, call: ApiRequest[M]) -> M:
         return parse(response, call, secret=self._api_key)
 
     def _request(self, call: ApiRequest[Any], *, creates: bool, deadline: float | None = None) -> httpx.Response:
@@ -196,7 +199,8 @@ class EmbedClient(ClientBase):
     def _wait(
         self,
         task_id: str,
-        call: ApiRequest[T],
+        call: ApiRequest[Any],
+        read: Callable[[httpx.Response], T],
         status_of: Callable[[T], str | None],
         reason_of: Callable[[T], str | None],
         *,
@@ -204,12 +208,16 @@ class EmbedClient(ClientBase):
         callback: Callable[[T], object] | None,
         raise_on_failure: bool,
     ) -> T:
-        """Poll with `call` until the task is terminal; every request and pause ends by the wait's deadline."""
+        """Poll with `call` until the task is terminal; every request and pause ends by the wait's deadline.
+
+        `read` turns each answer into what the wait reports (the parsed model, or a lighter view).
+        """
         check_callback(callback)
         waiter = Waiter(task_id, wait_policy(self.poll, timeout), clock=self._clock, rand=self._rand)
         while True:
             try:
-                task = self._send(call, creates=False, deadline=waiter.deadline + FINAL_POLL_GRACE)
+                response = self._request(call, creates=False, deadline=waiter.deadline + FINAL_POLL_GRACE)
+                task = read(response)
             except EmbedError as error:
                 delay = waiter.delay_after_error(error)
             else:
