@@ -48,3 +48,29 @@ def test_readme_example_runs(index: int, fake_base_url: str, tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert KEY not in result.stdout + result.stderr
+
+
+def test_readme_examples_pass_mypy_strict(tmp_path: Path) -> None:
+    """Every README Python block type-checks under `mypy --strict`, as users who copy it would run it."""
+    files = []
+    for index, block in enumerate(BLOCKS):
+        path = tmp_path / f"readme_block_{index}.py"
+        path.write_text(block)
+        files.append(str(path))
+    env = {**os.environ, "MYPYPATH": os.pathsep.join([str(ROOT / "generated"), str(ROOT / "wrappers")])}
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "mypy"),
+            "--strict",
+            "--no-error-summary",
+            "--cache-dir",
+            str(tmp_path / "c"),
+            *files,
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
