@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from twelvelabs_embed import AsyncEmbedClient, EmbedClient, PollPolicy, RetryPolicy, WaitTimeoutError
 from twelvelabs_embed.models import EmbeddingTask, VideoEmbeddingTask
+from twelvelabs_embed.testing import EmbedFake, WallClock
 
 
 def sync_misuse(client: EmbedClient) -> None:
@@ -33,3 +34,10 @@ async def async_misuse(client: AsyncEmbedClient) -> None:
     with client:  # expect: attr-defined
         pass
     del not_awaited
+
+
+def fake_misuse() -> None:
+    served = EmbedFake(clock=WallClock())
+    served.clock.advance(3)  # expect: attr-defined
+    EmbedFake(audio_metadata_spelling="plural")  # expect: arg-type
+    EmbedFake(processing_seconds="5")  # expect: arg-type
