@@ -68,7 +68,8 @@ def test_help_lists_every_option(command: list[str], flags: tuple[str, ...]) -> 
 
 def test_fake_server_announces_its_base_url(fake: FakeServer) -> None:
     """The `fake-server` the fixture started prints its ready line with the base URL it serves."""
-    ready = [line for line in fake.process.log_tail(200).splitlines() if line.startswith("twelvelabs-embed fake")]
+    log = fake.process.log_path.read_text()  # whole: the request log (one line per request) follows the ready line
+    ready = [line for line in log.splitlines() if line.startswith("twelvelabs-embed fake")]
     assert len(ready) == 1, fake.process.log_tail()
     match = re.match(
         r"twelvelabs-embed fake server ready: base_url=(\S+) api_key=(\S+) .*processing_seconds=1$", ready[0]

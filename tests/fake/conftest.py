@@ -11,6 +11,8 @@ from collections import Counter
 import pytest
 
 from twelvelabs_embed.testing.pytest_plugin import (  # noqa: F401 - fixtures and the marker, re-exported
+    async_embed_client,
+    embed_client,
     embed_fake,
     embed_fake_client,
     embed_fake_server,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -115,18 +117,33 @@ def test_each_list_shows_only_its_own_api(embed_fake_client: httpx.Client) -> No
     assert ids(embed_fake_client.get("/embed-v2/tasks")) == [v2]
 
 
-def test_list_items_carry_metadata_not_vectors(embed_fake: EmbedFake, embed_fake_client: httpx.Client) -> None:
-    """List items describe each task (model, status, per-media metadata) and carry no embeddings."""
-    create_v2_task(embed_fake_client, audio_task_body("https://m.example.com/p.mp3?duration=3600"))
-    create_v2_task(embed_fake_client, video_task_body(segmentation={"strategy": "fixed", "fixed": {"duration_sec": 5}}))
-    embed_fake.advance(10)
-    video, audio = embed_fake_client.get("/embed-v2/tasks").json()["data"]
+@pytest.mark.parametrize(
+    ("spelling", "option_key", "scope_key"),
+    [
+        (None, "audio_embedding_options", "audio_embedding_scopes"),  # the default: the official spec's names
+        ("spec", "audio_embedding_options", "audio_embedding_scopes"),
+        ("sdk", "audio_embedding_option", "audio_embedding_scope"),  # what the official SDK 1.3.6 reads
+    ],
+)
+def test_list_items_carry_metadata_not_vectors(spelling: str | None, option_key: str, scope_key: str) -> None:
+    """List items describe each task (model, status, per-media metadata, the audio arrays under the configured
+    spelling) and carry no embeddings."""
+    options: dict[str, Any] = {} if spelling is None else {"audio_metadata_spelling": spelling}
+    with EmbedFake(**options) as embed_fake, embed_fake.client() as embed_fake_client:
+        create_v2_task(embed_fake_client, audio_task_body("https://m.example.com/p.mp3?duration=3600"))
+        create_v2_task(
+            embed_fake_client, video_task_body(segmentation={"strategy": "fixed", "fixed": {"duration_sec": 5}})
+        )
+        embed_fake.advance(10)
+        page = embed_fake_client.get("/embed-v2/tasks").json()
+        assert embed_fake.spec.check(page, "EmbeddingTaskList") is None  # openapi.yaml admits either spelling
+    video, audio = page["data"]
     assert audio["model_name"] == "marengo3.0"
     assert audio["status"] == "ready"
     assert audio["audio_embedding"]["metadata"] == {
         "input_url": "https://m.example.com/p.mp3?duration=3600",
-        "audio_embedding_option": ["audio", "transcription"],
-        "audio_embedding_scope": ["clip", "asset"],
+        option_key: ["audio", "transcription"],
+        scope_key: ["clip", "asset"],
         "duration": 3600.0,
         "start_offset_sec": 0.0,
         "end_offset_sec": 3600.0,

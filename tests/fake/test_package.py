@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 import twelvelabs_embed.testing as testing
+from twelvelabs_embed import AsyncEmbedClient, EmbedClient
 from twelvelabs_embed.testing import EmbedFake, FakeApp, WallClock, create_app, packaged_spec_bytes
 from twelvelabs_embed_generated import _spec as generated_spec
 
@@ -106,3 +107,35 @@ def test_plugin_loads_without_the_testing_extra() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "needs-extra"
+
+
+def test_embed_client_fixture_is_a_ready_client(embed_fake: EmbedFake, embed_client: EmbedClient) -> None:
+    """`embed_client` is an EmbedClient on the test's fake, sleeping on its clock: create, wait, retrieve."""
+    task = embed_client.v2.tasks.create(input_type="audio", url="https://example.com/a.mp3?duration=30")
+    done = embed_client.v2.tasks.wait(task.id)
+    assert done.status == "ready"
+    assert embed_fake.clock.monotonic() >= embed_fake.processing_seconds  # waited on the fake clock
+    assert len(embed_client.v2.tasks.retrieve_arrays(task.id)) > 0
+    assert [request.operation for request in embed_fake.calls("createEmbeddingTaskV2")] == ["createEmbeddingTaskV2"]
+    assert {request.header("x-api-key") for request in embed_fake.requests} == {embed_fake.api_key}
+
+
+def test_async_embed_client_fixture_is_a_ready_client(
+    embed_fake: EmbedFake, async_embed_client: AsyncEmbedClient
+) -> None:
+    """`async_embed_client` is an AsyncEmbedClient on the test's fake, usable in the test's own event loop."""
+
+    async def scenario() -> int:
+        task = await async_embed_client.v2.tasks.create(input_type="video", url="https://example.com/v.mp4")
+        await async_embed_client.v2.tasks.wait(task.id)
+        return len(await async_embed_client.v2.tasks.retrieve_arrays(task.id))
+
+    assert asyncio.run(scenario()) > 0
+    assert embed_fake.status(embed_fake.tasks[0].id) == "ready"
+
+
+@pytest.mark.embed_fake(api_keys="marker-key")
+def test_embed_client_follows_the_marker(embed_fake: EmbedFake, embed_client: EmbedClient) -> None:
+    """The client fixture uses the key the marker configured, so the fake accepts it."""
+    assert embed_client.legacy.tasks.list().page_info is not None
+    assert embed_fake.requests[0].header("x-api-key") == "marker-key"

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
+import logging
+import os
+import re
+import signal
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +16,20 @@ import httpx
 import pytest
 
 from tests.support.processes import ServerProcess, start_on_free_port
-from twelvelabs_embed.testing import READY_PREFIX, EmbedFake, RunningServer
+from twelvelabs_embed.testing import (
+    DEFAULT_API_KEY,
+    DEFAULT_MEDIA_DURATION,
+    DEFAULT_PORT,
+    DEFAULT_PROCESSING_SECONDS,
+    READY_PREFIX,
+    EmbedFake,
+    RunningServer,
+    serve,
+)
+from twelvelabs_embed.testing import _server as server_module
+from twelvelabs_embed.testing.__main__ import main as entry_point_main
+from twelvelabs_embed.testing.__main__ import parser as entry_point_parser
+from twelvelabs_embed.testing._app import REQUEST_LOGGER
 
 from .helpers import VIDEO_URL, form, video_task_body
 
@@ -122,3 +141,84 @@ def test_real_status_and_html_faults(embed_fake: EmbedFake, embed_fake_server: R
         assert limited.json() == {"code": "too_many_requests", "message": limited.json()["message"]}
         page = client.get("/embed-v2/tasks")
         assert page.status_code == 504 and "<h1>504 Gateway Timeout</h1>" in page.text
+
+
+def test_served_fake_logs_each_request_to_stderr(tmp_path: Path) -> None:
+    """`python -m twelvelabs_embed.testing` logs method, path, status and duration of each request to stderr
+    (stdout carries only the ready line), and never the API key."""
+    stderr_path = tmp_path / "stderr.log"
+    with stderr_path.open("w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "twelvelabs_embed.testing", "--port", "0", "--api-key", KEY],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            start_new_session=True,
+        )
+    try:
+        assert process.stdout is not None
+        ready = process.stdout.readline()  # the server prints it once listening (or exits, ending the pipe)
+        match = re.search(r"base_url=(\S+)", ready)
+        assert match, ready + stderr_path.read_text()
+        with httpx.Client(base_url=match.group(1), headers={"x-api-key": KEY}, timeout=30, trust_env=False) as client:
+            assert client.post("/embed-v2/tasks", json=video_task_body()).status_code == 202
+            assert client.get("/embed/tasks", params={"page": 2}).status_code == 200
+            assert client.get("/embed/tasks", headers={"x-api-key": "wrong"}).status_code == 401
+            assert client.get("/no-such-path").status_code == 404
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    assert process.stdout.read() == ""  # nothing but the ready line on stdout
+    log = stderr_path.read_text()
+    lines = [match.groups() for match in REQUEST_LINE.finditer(log)]
+    assert [(method, path, status) for method, path, status, _ in lines] == [
+        ("POST", "/v1.3/embed-v2/tasks", "202"),
+        ("GET", "/v1.3/embed/tasks", "200"),
+        ("GET", "/v1.3/embed/tasks", "401"),
+        ("GET", "/v1.3/no-such-path", "404"),
+    ]
+    assert all(float(ms) >= 0 for *_, ms in lines)
+    assert KEY not in log and "wrong" not in log
+
+
+REQUEST_LINE = re.compile(r"^\S+ \S+ (GET|POST) (\S+) (\d{3}|-) (\d+\.\d) ms$", re.M)
+
+
+def test_request_records_name_status_and_fault(
+    embed_fake: EmbedFake, embed_fake_client: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each request is one INFO record on `twelvelabs_embed.testing.requests`, naming an injected fault."""
+    embed_fake.faults.add("status", operation="listEmbeddingTasksV2", status=503)
+    with caplog.at_level(logging.INFO, logger=REQUEST_LOGGER):
+        embed_fake_client.get("/embed-v2/tasks")
+        embed_fake_client.get("/embed-v2/tasks")
+    messages = [record.getMessage() for record in caplog.records if record.name == REQUEST_LOGGER]
+    assert len(messages) == 2
+    assert re.fullmatch(r"GET /v1\.3/embed-v2/tasks 503 \d+\.\d ms \(fault: status\)", messages[0])
+    assert re.fullmatch(r"GET /v1\.3/embed-v2/tasks 200 \d+\.\d ms", messages[1])
+
+
+def test_request_log_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--quiet` serves without the request log; by default the entry point logs requests."""
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(server_module, "serve", lambda *args, **kwargs: calls.append(kwargs))
+    entry_point_main(["--quiet"])
+    entry_point_main([])
+    assert [call["log_requests"] for call in calls] == [False, True]
+
+
+def test_one_set_of_defaults() -> None:
+    """`serve()`, `EmbedFake` and the entry point share the defaults of `_defaults.py`."""
+    serve_defaults = {name: p.default for name, p in inspect.signature(serve).parameters.items()}
+    fake_defaults = {name: p.default for name, p in inspect.signature(EmbedFake).parameters.items()}
+    args = entry_point_parser().parse_args([])
+    assert (serve_defaults["port"], args.port) == (DEFAULT_PORT, DEFAULT_PORT)
+    assert serve_defaults["processing_seconds"] == fake_defaults["processing_seconds"] == DEFAULT_PROCESSING_SECONDS
+    assert args.processing_seconds == DEFAULT_PROCESSING_SECONDS
+    assert serve_defaults["api_key"] == fake_defaults["api_keys"] == args.api_key == DEFAULT_API_KEY
+    for name in ("url_duration", "upload_duration"):
+        assert serve_defaults[name] == fake_defaults[name] == DEFAULT_MEDIA_DURATION
+    assert args.media_duration == DEFAULT_MEDIA_DURATION
+    with EmbedFake() as fake:
+        assert (fake.processing_seconds, fake.api_key, fake.upload_duration) == (10.0, "test-key", 60.0)
+    assert DEFAULT_PORT == 4020

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from twelvelabs_embed import AsyncEmbedClient, EmbedClient, PollPolicy, RetryPolicy, WaitTimeoutError
 from twelvelabs_embed.models import EmbeddingTask, VideoEmbeddingTask
+from twelvelabs_embed.testing import EmbedFake, WallClock
 from twelvelabs_embed_generated.api.embed_v2_tasks import get_embedding_task_v2
 
 
@@ -44,3 +45,10 @@ def resource_call_site_misuse(client: EmbedClient) -> None:
     client._send(get_embedding_task_v2.build_request("t", bogus=1), creates=False)  # expect: call-arg
     client._send(call)  # expect: call-arg
     del wrong
+
+
+def fake_misuse() -> None:
+    served = EmbedFake(clock=WallClock())
+    served.clock.advance(3)  # expect: attr-defined
+    EmbedFake(audio_metadata_spelling="plural")  # expect: arg-type
+    EmbedFake(processing_seconds="5")  # expect: arg-type

@@ -37,6 +37,7 @@ from twelvelabs_embed.models import (
     VideoEmbeddingTask,
     VideoEmbeddingTaskStatus,
 )
+from twelvelabs_embed.testing import EmbedFake, FakeClock
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +155,31 @@ async def async_flow() -> int:
         except WaitTimeoutError as late:
             log.info("%s", late.last_status)
         return count + len(arrays)
+
+
+def fake_flow() -> int:
+    """The README's in-process fake: the client sleeps on the fake's clock, the test moves it."""
+    fake = EmbedFake(processing_seconds=30)
+    clock: FakeClock = fake.clock
+    client = EmbedClient(
+        api_key="test-key",
+        base_url=fake.base_url,
+        transport=fake.transport(),
+        sleep=fake.clock.sleep,
+        clock=fake.clock.monotonic,
+    )
+    task = client.v2.tasks.create(input_type="audio", url="https://example.com/a.mp3?duration=120")
+    fake.clock.advance(3)
+    client.v2.tasks.wait(task.id)
+    fake.faults.add("status", operation="getEmbeddingTaskV2", status=503, times=2)
+    return len(fake.calls("createEmbeddingTaskV2")) + int(clock.monotonic())
+
+
+def test_with_fixtures(embed_fake: EmbedFake, embed_client: EmbedClient, async_embed_client: AsyncEmbedClient) -> None:
+    """A test written against the pytest plugin's fixtures, annotated as a user would."""
+    embed_fake.clock.advance(3)
+    embed_client.v2.tasks.list()
+    del async_embed_client
 
 
 if __name__ == "__main__":  # pragma: no cover

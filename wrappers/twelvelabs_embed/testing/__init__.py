@@ -30,18 +30,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._app import FakeApp, create_app
     from ._clock import Clock, FakeClock, WallClock
-    from ._fake import DEFAULT_API_KEY, DEFAULT_BASE_URL, DEFAULT_PROCESSING_SECONDS, EmbedFake
-    from ._faults import Fault, FaultKind, Faults
-    from ._models import (
-        DEFAULT_FAILURE_MESSAGE,
+    from ._defaults import (
+        DEFAULT_API_KEY,
         DEFAULT_MEDIA_DURATION,
-        FakeTask,
-        RateLimit,
-        RecordedRequest,
-        RecordedUpload,
+        DEFAULT_PORT,
+        DEFAULT_PROCESSING_SECONDS,
+        AudioMetadataSpelling,
     )
+    from ._fake import DEFAULT_BASE_URL, EmbedFake
+    from ._faults import Fault, FaultKind, Faults
+    from ._models import DEFAULT_FAILURE_MESSAGE, FakeTask, RateLimit, RecordedRequest, RecordedUpload
     from ._operations import ALL_OPERATIONS, API_PREFIX, CREATE_OPERATIONS
-    from ._server import DEFAULT_PORT, READY_PREFIX, RunningServer, serve
+    from ._server import READY_PREFIX, RunningServer, serve
     from ._spec import packaged_spec_bytes
     from ._transport import FakeAsyncTransport, FakeTransport
 
@@ -51,13 +51,14 @@ _MODULES = {
     "ALL_OPERATIONS": "_operations",
     "API_PREFIX": "_operations",
     "CREATE_OPERATIONS": "_operations",
-    "DEFAULT_API_KEY": "_fake",
+    "DEFAULT_API_KEY": "_defaults",
     "DEFAULT_BASE_URL": "_fake",
     "DEFAULT_FAILURE_MESSAGE": "_models",
-    "DEFAULT_MEDIA_DURATION": "_models",
-    "DEFAULT_PORT": "_server",
-    "DEFAULT_PROCESSING_SECONDS": "_fake",
+    "DEFAULT_MEDIA_DURATION": "_defaults",
+    "DEFAULT_PORT": "_defaults",
+    "DEFAULT_PROCESSING_SECONDS": "_defaults",
     "READY_PREFIX": "_server",
+    "AudioMetadataSpelling": "_defaults",
     "Clock": "_clock",
     "EmbedFake": "_fake",
     "FakeApp": "_app",
@@ -88,6 +89,7 @@ __all__ = [
     "DEFAULT_PORT",
     "DEFAULT_PROCESSING_SECONDS",
     "READY_PREFIX",
+    "AudioMetadataSpelling",
     "Clock",
     "EmbedFake",
     "FakeApp",

@@ -7,6 +7,8 @@ under uvicorn).
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -28,9 +30,15 @@ from ._operations import API_PREFIX, OPERATIONS, Operation, error_body, resolve_
 from ._transport import IN_PROCESS, SimulatedDrop, SimulatedTimeout, SimulatedTruncation
 
 if TYPE_CHECKING:
+    from ._clock import Clock
     from ._fake import EmbedFake
 
-__all__ = ["FakeApp", "build_app", "create_app"]
+__all__ = ["REQUEST_LOGGER", "FakeApp", "build_app", "create_app"]
+
+#: The logger that gets one INFO record per request (`METHOD PATH STATUS DURATION ms`); `serve()` writes
+#: it to stderr. Without a handler (in-process use) records below WARNING are dropped at once.
+REQUEST_LOGGER = "twelvelabs_embed.testing.requests"
+_request_logger = logging.getLogger(REQUEST_LOGGER)
 
 Headers = list[tuple[bytes, bytes]]
 ASGICall = Callable[[Scope, Receive, Send], Awaitable[None]]
@@ -115,18 +123,34 @@ def _status_error(operation: Operation, fault: Fault) -> tuple[int, Headers, byt
 class FakeApp(Starlette):
     """The fake's ASGI app (a Starlette app with recording and fault injection around it)."""
 
-    fake: EmbedFake
+    fake: EmbedFake[Clock]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
-        await self._intercept(scope, receive, send)
+        if not _request_logger.isEnabledFor(logging.INFO):
+            await self._intercept(scope, receive, send)
+            return
+        started = time.perf_counter()
+        seen: list[RecordedRequest] = []
+        try:
+            await self._intercept(scope, receive, send, seen)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            record = seen[0] if seen else None
+            # The record carries the status sent (None: no answer) and the fault that shaped the answer.
+            status = "-" if record is None or record.status is None else str(record.status)
+            fault = "" if record is None or record.fault is None else f" (fault: {record.fault.value})"
+            _request_logger.info("%s %s %s %.1f ms%s", scope["method"], scope["path"], status, elapsed_ms, fault)
 
     async def _process(self, scope: Scope, receive: Receive, send: Send) -> None:
         await super().__call__(scope, receive, send)
 
-    async def _intercept(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _intercept(
+        self, scope: Scope, receive: Receive, send: Send, seen: list[RecordedRequest] | None = None
+    ) -> None:
+        """Record the request (appended to `seen` too), then answer it, through a fault if one is queued."""
         chunks: list[bytes] = []
         while True:
             message = await receive()
@@ -147,6 +171,8 @@ class FakeApp(Starlette):
 
         operation = resolve_operation(scope["method"], scope["path"])
         record = self.fake._record(scope, len(body), operation)
+        if seen is not None:
+            seen.append(record)
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -266,7 +292,7 @@ _ANY = "twelvelabs_embed_any"
 register_url_convertor(_ANY, _AnyConvertor())
 
 
-def build_app(fake: EmbedFake) -> FakeApp:
+def build_app(fake: EmbedFake[Clock]) -> FakeApp:
     """The ASGI app serving `fake`."""
     handlers = Handlers(fake)
     by_path: dict[str, dict[str, Operation]] = {}
@@ -293,7 +319,7 @@ def build_app(fake: EmbedFake) -> FakeApp:
     return app
 
 
-def create_app(fake: EmbedFake | None = None) -> FakeApp:
+def create_app(fake: EmbedFake[Any] | None = None) -> FakeApp:
     """The Starlette ASGI app of `fake` (default: a new fake on wall-clock time, key `test-key`).
 
     Also a uvicorn factory: `uvicorn --factory twelvelabs_embed.testing:create_app`.

@@ -46,6 +46,9 @@ class WallClock:
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds)
 
+    async def async_sleep(self, seconds: float) -> None:
+        await anyio.sleep(seconds)
+
 
 class FakeClock:
     """A clock that moves only when told to.

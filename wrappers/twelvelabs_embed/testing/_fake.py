@@ -10,16 +10,25 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, cast
 
 import httpx
 from starlette.types import Scope
 
 from ._clock import Clock, FakeClock
+from ._defaults import (
+    DEFAULT_API_KEY,
+    DEFAULT_AUDIO_METADATA_SPELLING,
+    DEFAULT_MEDIA_DURATION,
+    DEFAULT_PROCESSING_SECONDS,
+    AudioMetadataSpelling,
+    check_audio_metadata_spelling,
+    check_duration,
+    check_processing_seconds,
+)
 from ._faults import Faults
 from ._models import (
     DEFAULT_FAILURE_MESSAGE,
-    DEFAULT_MEDIA_DURATION,
     FakeTask,
     Media,
     RateLimit,
@@ -32,42 +41,59 @@ from ._spec import Spec, load_spec
 from ._transport import FakeAsyncTransport, FakeTransport, LoopThread
 
 if TYPE_CHECKING:
+    # The clock's type parameter defaults to FakeClock (PEP 696), so `EmbedFake()` and a bare `EmbedFake`
+    # annotation mean `EmbedFake[FakeClock]` and `fake.clock.advance(3)` type-checks. Only type checkers need
+    # the default; at run time a plain TypeVar serves `Generic` (typing.TypeVar takes `default=` from 3.13).
+    from typing_extensions import TypeVar
+
     from ._app import FakeApp
     from ._server import RunningServer
 
+    ClockT = TypeVar("ClockT", bound=Clock, default=FakeClock, covariant=True)
+else:
+    from typing import TypeVar
+
+    ClockT = TypeVar("ClockT", bound=Clock, covariant=True)
+
 __all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "DEFAULT_PROCESSING_SECONDS", "EmbedFake"]
 
-#: The key a fake accepts unless told otherwise.
-DEFAULT_API_KEY = "test-key"
 #: The base URL in-process clients use (any host works; nothing is resolved).
 DEFAULT_BASE_URL = "https://embed-fake.test" + API_PREFIX
-#: How long a task stays `processing` unless told otherwise.
-DEFAULT_PROCESSING_SECONDS = 10.0
 
 
-class EmbedFake:
+class EmbedFake(Generic[ClockT]):
     """A stateful, in-memory fake of the TwelveLabs Embed API.
+
+    Its type parameter is the type of its clock: `EmbedFake()` is an `EmbedFake[FakeClock]` (so
+    `fake.clock.advance(3)` type-checks), `EmbedFake(clock=WallClock())` an `EmbedFake[WallClock]`.
 
     Args:
         api_keys: the accepted `x-api-key` value(s); None accepts any non-empty key.
         clock: a `FakeClock` (the default; tests move time with `fake.clock.advance(s)`) or `WallClock()`.
-        processing_seconds: how long each task stays `processing` before it ends `ready` (or `failed`).
+        processing_seconds: how long each task stays `processing` before it ends `ready` (or `failed`);
+            finite and >= 0.
         rate_limit: a `RateLimit`, or None for no limit (settable later through `fake.rate_limit`).
-        url_duration: media duration (s) of a URL without a `duration=` query parameter.
-        upload_duration: media duration (s) of uploads, base64 media and assets.
+        url_duration: media duration (s) of a URL without a `duration=` query parameter (finite, > 0).
+        upload_duration: media duration (s) of uploads, base64 media and assets (finite, > 0).
         media_durations: exact durations by URL, upload file name or asset id (wins over the rest).
         spec_path: the OpenAPI file to serve and validate against (default: `twelvelabs_embed_generated/openapi.yaml`).
         seed: varies task ids between fakes (ids are deterministic for a given seed and clock).
         base_url: the base URL of `client()`/`async_client()`.
         record_uploads: keep the bytes of every uploaded file as received (`fake.uploads`); off by default
             because uploads can be large.
+        audio_metadata_spelling: the names of the audio metadata arrays in v2 list items: "spec" (the
+            default) writes `audio_embedding_options` / `audio_embedding_scopes` as the official OpenAPI spec
+            does, "sdk" writes `audio_embedding_option` / `audio_embedding_scope` as the official SDK 1.3.6
+            reads them.
+
+    Invalid settings raise ValueError naming the parameter.
     """
 
     def __init__(
         self,
         *,
         api_keys: str | Iterable[str] | None = DEFAULT_API_KEY,
-        clock: Clock | None = None,
+        clock: ClockT | None = None,
         processing_seconds: float = DEFAULT_PROCESSING_SECONDS,
         rate_limit: RateLimit | None = None,
         url_duration: float = DEFAULT_MEDIA_DURATION,
@@ -77,6 +103,7 @@ class EmbedFake:
         seed: int = 0,
         base_url: str = DEFAULT_BASE_URL,
         record_uploads: bool = False,
+        audio_metadata_spelling: AudioMetadataSpelling = DEFAULT_AUDIO_METADATA_SPELLING,
     ) -> None:
         if api_keys is None:
             self._keys: frozenset[str] | None = None
@@ -84,13 +111,12 @@ class EmbedFake:
             self._keys = frozenset([api_keys] if isinstance(api_keys, str) else api_keys)
             if not self._keys or "" in self._keys:
                 raise ValueError("api_keys needs at least one non-empty key (or None to accept any key)")
-        if processing_seconds < 0:
-            raise ValueError("processing_seconds must be >= 0")
-        self.clock: Clock = FakeClock() if clock is None else clock
+        self.processing_seconds = check_processing_seconds(processing_seconds)
+        self.url_duration = check_duration(url_duration, "url_duration")
+        self.upload_duration = check_duration(upload_duration, "upload_duration")
+        self.audio_metadata_spelling = check_audio_metadata_spelling(audio_metadata_spelling)
+        self._clock: Clock = FakeClock() if clock is None else clock
         self.faults = Faults()
-        self.processing_seconds = float(processing_seconds)
-        self.url_duration = float(url_duration)
-        self.upload_duration = float(upload_duration)
         self.media_durations: dict[str, float] = dict(media_durations or {})
         self.spec: Spec = load_spec(spec_path)
         self.seed = seed
@@ -108,6 +134,11 @@ class EmbedFake:
         self._loop: LoopThread | None = None
 
     # ------------------------------------------------------------------ settings
+
+    @property
+    def clock(self) -> ClockT:
+        """The fake's clock (a `FakeClock` unless another was given)."""
+        return cast("ClockT", self._clock)
 
     @property
     def api_key(self) -> str:
@@ -129,9 +160,9 @@ class EmbedFake:
 
     def advance(self, seconds: float) -> None:
         """Move the fake's `FakeClock` forward (TypeError on a fake served on wall-clock time)."""
-        if not isinstance(self.clock, FakeClock):
+        if not isinstance(self._clock, FakeClock):
             raise TypeError("advance() needs a fake running on a FakeClock")
-        self.clock.advance(seconds)
+        self._clock.advance(seconds)
 
     def admit(self, operation_id: str) -> tuple[bool, dict[str, str]]:
         with self._lock:
@@ -317,7 +348,7 @@ class EmbedFake:
         if loop is not None:
             loop.stop()
 
-    def __enter__(self) -> EmbedFake:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(

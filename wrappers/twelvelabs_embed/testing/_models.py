@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
+from ._defaults import DEFAULT_MEDIA_DURATION
 from ._faults import FaultKind
 from ._operations import CREATE_OPERATIONS, check_operation_ids
 
@@ -24,8 +25,6 @@ __all__ = [
     "RecordedUpload",
 ]
 
-#: Duration (seconds) of media whose length the test did not state: URLs without `duration=` and uploads.
-DEFAULT_MEDIA_DURATION = 60.0
 #: `error.message` of a v2 task that fails on request without a message of its own.
 DEFAULT_FAILURE_MESSAGE = "The embedding task failed. Please try again later."
 #: `error.message` of a v2 task whose media URL cannot be fetched (not http/https).

@@ -3,24 +3,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import socket
 import sys
 import threading
 import time
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Iterator
+from typing import Any, TextIO
 
 import uvicorn
 
-from ._clock import WallClock
-from ._fake import DEFAULT_API_KEY, EmbedFake
-from ._models import DEFAULT_MEDIA_DURATION, RateLimit
+from ._app import REQUEST_LOGGER
+from ._clock import Clock, WallClock
+from ._defaults import (
+    DEFAULT_API_KEY,
+    DEFAULT_AUDIO_METADATA_SPELLING,
+    DEFAULT_HOST,
+    DEFAULT_MEDIA_DURATION,
+    DEFAULT_PORT,
+    DEFAULT_PROCESSING_SECONDS,
+    AudioMetadataSpelling,
+    check_port,
+)
+from ._fake import EmbedFake
+from ._models import RateLimit
 from ._operations import API_PREFIX
 
 __all__ = ["DEFAULT_PORT", "READY_PREFIX", "RunningServer", "serve"]
 
-#: The port `serve()` uses unless told otherwise.
-DEFAULT_PORT = 8787
 #: The start of the line `serve()` prints once it accepts connections.
 READY_PREFIX = "twelvelabs-embed fake server ready"
 
@@ -41,7 +52,7 @@ class _Server(uvicorn.Server):
                 self._on_ready(self.port)
 
 
-def _config(fake: EmbedFake, host: str, port: int, log_level: str) -> uvicorn.Config:
+def _config(fake: EmbedFake[Clock], host: str, port: int, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         fake.app,
         host=host,
@@ -60,26 +71,51 @@ def ready_line(host: str, port: int, api_key: str, processing_seconds: float) ->
     )
 
 
+@contextlib.contextmanager
+def _request_log(stream: TextIO) -> Iterator[None]:
+    """Write the fake's request records (INFO on `REQUEST_LOGGER`) to `stream` for the duration of the block."""
+    logger = logging.getLogger(REQUEST_LOGGER)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    previous = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous)
+
+
 def serve(
-    host: str = "127.0.0.1",
+    host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     *,
     api_key: str | None = DEFAULT_API_KEY,
-    processing_seconds: float = 5.0,
+    processing_seconds: float = DEFAULT_PROCESSING_SECONDS,
     rate_limit: RateLimit | None = None,
     url_duration: float = DEFAULT_MEDIA_DURATION,
     upload_duration: float = DEFAULT_MEDIA_DURATION,
+    audio_metadata_spelling: AudioMetadataSpelling = DEFAULT_AUDIO_METADATA_SPELLING,
     log_level: str = "warning",
-    fake: EmbedFake | None = None,
+    log_requests: bool = True,
+    fake: EmbedFake[Any] | None = None,
     out: TextIO | None = None,
+    err: TextIO | None = None,
 ) -> None:
     """Serve a fake on `host:port` until interrupted (SIGINT/SIGTERM), on wall-clock time.
 
     Once it accepts connections it prints one line to `out` (default stdout) and flushes it:
     `twelvelabs-embed fake server ready: base_url=http://HOST:PORT/v1.3 api_key=KEY spec=... processing_seconds=N`.
     `port=0` picks a free port (the line tells which). `api_key=None` accepts any non-empty key.
-    Pass `fake` to serve a preconfigured `EmbedFake` instead (the other settings are then ignored).
+    Pass `fake` to serve a preconfigured `EmbedFake` instead (the other fake settings are then ignored).
+    With `log_requests` (the default) every request is logged to `err` (default stderr) through the
+    `twelvelabs_embed.testing.requests` logger: `METHOD PATH STATUS DURATION ms`. `log_level` is uvicorn's.
+
+    Invalid settings (a port outside 0-65535, negative or non-finite seconds, ...) raise ValueError naming
+    the parameter, before anything is served.
     """
+    check_port(port)
     if fake is None:
         fake = EmbedFake(
             api_keys=api_key,
@@ -88,7 +124,9 @@ def serve(
             rate_limit=rate_limit,
             url_duration=url_duration,
             upload_duration=upload_duration,
+            audio_metadata_spelling=audio_metadata_spelling,
         )
+    fake.spec.prepare()
     stream = sys.stdout if out is None else out
     served = fake
 
@@ -96,13 +134,20 @@ def serve(
         stream.write(ready_line(host, actual_port, served.api_key, served.processing_seconds) + "\n")
         stream.flush()
 
-    _Server(_config(fake, host, port, log_level), on_ready=announce).run()
+    server = _Server(_config(fake, host, port, log_level), on_ready=announce)
+    if not log_requests:
+        server.run()
+        return
+    with _request_log(sys.stderr if err is None else err):
+        server.run()
 
 
 class RunningServer:
     """A fake served by uvicorn on a background thread (see `EmbedFake.run_server`)."""
 
-    def __init__(self, fake: EmbedFake, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(
+        self, fake: EmbedFake[Clock], *, host: str = DEFAULT_HOST, port: int = 0, log_level: str = "warning"
+    ) -> None:
         self.fake = fake
         self.host = host
         self._ready = threading.Event()
@@ -121,6 +166,7 @@ class RunningServer:
         return f"http://{self.host}:{self.port}{API_PREFIX}"
 
     def start(self, timeout: float = 20.0) -> None:
+        self.fake.spec.prepare()
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.05):

@@ -163,16 +163,30 @@ class Spec:
             self._validators[key] = validator
         return validator
 
+    def _schema_validator(self, schema_name: str) -> _Validator:
+        return self._validator(schema_name, {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"})
+
+    def _parameter_validator(self, pointer: str) -> _Validator:
+        return self._validator(pointer, {"$ref": _SPEC_URI + pointer})
+
     def check(self, instance: object, schema_name: str, *, prefix: str = "") -> SchemaIssue | None:
         """Validate `instance` against the component schema `schema_name`; the first issue or None."""
-        ref = {"$ref": f"{_SPEC_URI}#/components/schemas/{schema_name}"}
-        return self._issue(self._validator(schema_name, ref), instance, prefix)
+        return self._issue(self._schema_validator(schema_name), instance, prefix)
 
     def check_parameter(self, operation_id: str, name: str, value: object) -> SchemaIssue | None:
         """Validate one (already type-coerced) query parameter value against its declared schema."""
-        pointer = self.operations[operation_id].pointers[name]
-        validator = self._validator(pointer, {"$ref": _SPEC_URI + pointer})
+        validator = self._parameter_validator(self.operations[operation_id].pointers[name])
         return self._issue(validator, value, name)
+
+    def prepare(self) -> None:
+        """Build every request validator now rather than on first use: importing jsonschema (with its format
+        checkers) can take seconds, which a served fake should spend before it accepts connections, not
+        inside a client's first request."""
+        for operation in self.operations.values():
+            if operation.body_schema is not None:
+                self._schema_validator(operation.body_schema)
+            for pointer in operation.pointers.values():
+                self._parameter_validator(pointer)
 
     def _issue(self, validator: _Validator, instance: object, prefix: str) -> SchemaIssue | None:
         error = _best_match(validator.iter_errors(instance))
