@@ -19,8 +19,9 @@ URL and wait for it (bounded by `--task-timeout`).
 Exit codes: 0 every flow passed (a flow with nothing to read is skipped), 1 a flow failed (a violation, or
 an unexpected error), 2 the run could not start (no key, a bad upstream URL, Prism missing or not starting).
 
-What Prism 5.14.2 does in proxy mode, found by running it with the project's fake as the upstream (a test
-in tests/contract/test_contract_live.py makes the fake break the contract in each of these ways):
+What Prism 5.14.2 does in proxy mode, found by running it with the project's fake as the upstream and the
+fake's faults breaking the contract (tests/contract/test_contract_live.py keeps the first two findings
+honest with a renamed required field, a wrong type and an undeclared status):
 
 - A response body or media type that breaks the spec (a required member renamed away, a wrong type, a
   non-JSON content type) has severity "Error". Under `--errors` Prism does not pass the upstream answer
