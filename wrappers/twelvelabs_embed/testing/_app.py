@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ._faults import Fault, FaultKind
+from ._faults import Fault, FaultKind, rewrite_body
 from ._handlers import Handlers
 from ._json import JSONBody, dumps
 from ._models import RecordedRequest
@@ -230,6 +230,9 @@ class FakeApp(Starlette):
         elif kind is FaultKind.WRONG_CONTENT_TYPE:
             content_type = fault.content_type or "text/plain; charset=utf-8"
             await _respond(send, status, _replace_headers(headers, content_type=content_type), body)
+        elif kind in (FaultKind.RENAME_FIELD, FaultKind.WRONG_TYPE):
+            changed = rewrite_body(fault, body)
+            await _respond(send, status, _replace_headers(headers, content_length=str(len(changed))), changed)
         else:  # TRUNCATED
             part = body[: len(body) // 2]
             if IN_PROCESS.get() is not None:

@@ -3,6 +3,7 @@
     fake.faults.add("status", operation="getEmbeddingTaskV2", status=503, times=2)
     fake.faults.add("drop", operation="createEmbeddingTaskV2", processed=True)   # task created, answer lost
     fake.faults.add("slow", delay=30)                                             # any operation
+    fake.faults.add("rename_field", operation="getEmbeddingTaskV2", pointer="/_id", rename_to="id")  # off-spec
 
 Faults are consumed first-in first-out: a request takes the oldest pending fault whose `operation` matches
 (None matches every operation), and a fault is gone after `times` requests (`times=None`: until cleared).
@@ -12,17 +13,24 @@ Requests that match no API operation (unknown paths, `/openapi.yaml`) never take
 fault shapes the answer. Defaults: True for `slow`, `malformed_json`, `truncated`, `wrong_content_type`
 (the server did the work, the answer is late or damaged); False for `status`, `drop`, `html`
 (a gateway or network failure before the service).
+
+`rename_field` and `wrong_type` break the *contract* rather than the transport: the real answer comes back
+with one JSON member renamed or given a value of another type (a server that drifted from openapi.yaml).
+They are what a validating proxy (`make contract-live`) must catch. `pointer` is a JSON Pointer (RFC 6901)
+into the answer's body; a pointer that does not resolve makes the request fail with a LookupError.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from ._operations import check_operation_ids
 
-__all__ = ["Fault", "FaultKind", "Faults"]
+__all__ = ["Fault", "FaultKind", "Faults", "rewrite_body"]
 
 
 class FaultKind(StrEnum):
@@ -43,6 +51,15 @@ class FaultKind(StrEnum):
     HTML = "html"
     #: The real body with a wrong Content-Type (default text/plain).
     WRONG_CONTENT_TYPE = "wrong_content_type"
+    #: The real JSON body with the member at `pointer` renamed to `rename_to` (a renamed field).
+    RENAME_FIELD = "rename_field"
+    #: The real JSON body with the value at `pointer` replaced by `value` (default: a value of another
+    #: JSON type: a string becomes a number, anything else becomes a string).
+    WRONG_TYPE = "wrong_type"
+
+
+#: `value` left out of `Faults.add`: `wrong_type` picks a value of another type.
+_OTHER_TYPE: Any = object()
 
 
 _PROCESSED_BY_DEFAULT = {
@@ -53,6 +70,8 @@ _PROCESSED_BY_DEFAULT = {
     FaultKind.TRUNCATED: True,
     FaultKind.HTML: False,
     FaultKind.WRONG_CONTENT_TYPE: True,
+    FaultKind.RENAME_FIELD: True,
+    FaultKind.WRONG_TYPE: True,
 }
 
 
@@ -69,6 +88,9 @@ class Fault:
     retry_after: int | None
     content_type: str | None
     hits: int = field(default=0)
+    pointer: str | None = None
+    rename_to: str | None = None
+    value: Any = _OTHER_TYPE
 
     @property
     def exhausted(self) -> bool:
@@ -93,15 +115,23 @@ class Faults:
         processed: bool | None = None,
         retry_after: int | None = None,
         content_type: str | None = None,
+        pointer: str | None = None,
+        rename_to: str | None = None,
+        value: Any = _OTHER_TYPE,
     ) -> Fault:
         """Queue a fault for the next `times` requests of `operation` (an operationId; None = any).
 
         `status`: for `status` (default 503), `html` (default 502), and the answer status of the other kinds
         when the request is not processed (default 200). `delay`: seconds, for `slow`. `retry_after`: a
         Retry-After header for `status` (default 1 for 429, none otherwise). `content_type`: for
-        `wrong_content_type`.
+        `wrong_content_type`. `pointer` (a JSON Pointer such as `/data/0/status`), `rename_to`, `value`: for
+        `rename_field` (pointer + rename_to) and `wrong_type` (pointer, optional value).
         """
         kind = FaultKind(kind)
+        if kind in (FaultKind.RENAME_FIELD, FaultKind.WRONG_TYPE):
+            _parse_pointer(pointer)
+            if kind is FaultKind.RENAME_FIELD and not rename_to:
+                raise ValueError("rename_field needs rename_to (the new member name)")
         if operation is not None:
             check_operation_ids([operation])
         if times is not None and times < 1:
@@ -123,6 +153,9 @@ class Faults:
             processed=_PROCESSED_BY_DEFAULT[kind] if processed is None else processed,
             retry_after=retry_after,
             content_type=content_type,
+            pointer=pointer,
+            rename_to=rename_to,
+            value=value,
         )
         with self._lock:
             self._pending.append(fault)
@@ -152,3 +185,35 @@ class Faults:
 
     def __len__(self) -> int:
         return len(self.pending)
+
+
+def _parse_pointer(pointer: str | None) -> list[str]:
+    if not pointer or not pointer.startswith("/"):
+        raise ValueError(f"pointer must be a JSON Pointer to a member, such as '/data/0/status' (got {pointer!r})")
+    return [part.replace("~1", "/").replace("~0", "~") for part in pointer[1:].split("/")]
+
+
+def _other_type(value: Any) -> Any:
+    return 12345 if isinstance(value, str) else json.dumps(value)
+
+
+def rewrite_body(fault: Fault, body: bytes) -> bytes:
+    """The JSON `body` changed as a `rename_field` / `wrong_type` fault says (used by the app)."""
+    document = json.loads(body)
+    *parents, last = _parse_pointer(fault.pointer)
+    container = document
+    try:
+        for part in parents:
+            container = container[int(part)] if isinstance(container, list) else container[part]
+        if isinstance(container, list):
+            index = int(last)
+            if fault.kind is FaultKind.RENAME_FIELD:
+                raise LookupError("rename_field needs a pointer to an object member, not an array item")
+            container[index] = _other_type(container[index]) if fault.value is _OTHER_TYPE else fault.value
+        elif fault.kind is FaultKind.RENAME_FIELD:
+            container[str(fault.rename_to)] = container.pop(last)
+        else:
+            container[last] = _other_type(container[last]) if fault.value is _OTHER_TYPE else fault.value
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        raise LookupError(f"{fault.kind.value} fault: {fault.pointer} is not in the response body") from exc
+    return json.dumps(document, separators=(",", ":")).encode()
