@@ -24,18 +24,26 @@ of that list, so rows always line up with the body:
 Every error is an `ArrayParseError`; nothing else escapes, and the matrix is only allocated once its
 size is known to fit the body (each number takes at least two bytes with its separator).
 
-**The fast path** (pysimdjson) never builds Python floats for the vectors, and never holds more than a
-slice of parser state: it finds each `"<key>": [` in the raw body and the first `]` after it, and
-replaces that span with a numbered placeholder `[<int>]` whose digits do not occur anywhere else in the
-result. The small remainder is parsed by orjson, so keys written with escapes, duplicate keys, keys
-inside strings and vectors in other places are read exactly as the reference reads them; an item's
-vector is then either a placeholder (its span's numbers) or, where the key was escaped, the array
-itself. The spans are parsed by simdjson a few hundred at a time, joined as one JSON array
-(`as_buffer` yields doubles and refuses any non-number); if that array holds no strings and its
-brackets balance, each span is exactly one flat array of numbers, so the remainder parses the same as
-the body. When anything does not hold (a span that is not such an array, the placeholder digits found
-in the body, a number simdjson refuses, an error of any kind) the body is parsed by the reference
-itself, which gives the result or the typed error. Without pysimdjson only that path runs.
+**The fast path** (pysimdjson) builds no Python float for a vector and holds parser state for about
+128 KiB of vector text at a time:
+
+1. It finds each `"<key>"`, colon, `[` in the raw body (`embedding` for v2, `float` for legacy) and the
+   first `]` after it, and copies the body with each such span replaced by `[<mark><j>]`, `j` its
+   number. The mark's 11 digits must occur nowhere else in the copy (counted), so an integer equal to a
+   placeholder is one (orjson reads an integer only from plain digits).
+2. orjson parses that small remainder and the reference's walk runs on it, so keys written with
+   escapes, duplicate keys, keys inside strings and vectors in other places resolve exactly as in the
+   full parse. An item's vector is a placeholder (a span) or, where an escaped key kept the span from
+   being cut, the array itself.
+3. simdjson parses every span, joined into one JSON array per group; `as_buffer(of_type="d")` gives its
+   numbers as doubles and refuses anything else (string, literal, object). A joined array with no
+   string and balanced brackets, made of spans that each open with `[` and hold one `]` (their last
+   byte), is one flat array of numbers per span. Each placeholder then stands where such an array
+   stood, at the same depth, so the remainder parses as the body does, those arrays aside.
+
+When a step fails (a span that is not a flat array of numbers, the mark found in the body, a number
+simdjson refuses such as an integer beyond 64 bits, widths that differ, any error) the full parse
+decides: it returns the result or raises the typed error. Without pysimdjson only the full parse runs.
 """
 
 from __future__ import annotations
@@ -226,15 +234,10 @@ def _check_bound(rows: int, width: int, body: bytes) -> None:
         raise ArrayParseError(f"{rows} vectors of {width} values cannot fit in {len(body)} bytes: widths differ")
 
 
-def _store(matrix: npt.NDArray[np.float32], row: slice | int, values: Any, kind: _Kind) -> None:
-    """Round doubles to float32 into `matrix[row]`; a value beyond the float32 range is an error."""
-    try:
-        with np.errstate(over="raise"):
-            matrix[row] = values
-    except FloatingPointError:
-        raise ArrayParseError(
-            f"a {kind.where}[].{kind.vector} vector holds a number beyond the float32 range (about 3.4e38)"
-        ) from None
+def _overflow(kind: _Kind) -> ArrayParseError:
+    return ArrayParseError(
+        f"a {kind.where}[].{kind.vector} vector holds a number beyond the float32 range (about 3.4e38)"
+    )
 
 
 def _empty(task_id: str | None) -> EmbeddingArrays:
@@ -274,9 +277,13 @@ def _parse_full(body: bytes, kind: _Kind) -> EmbeddingArrays:
         _check_numbers(vector, kind, index)
     _check_bound(len(vectors), width, body)
     matrix = np.empty((len(vectors), width), dtype=np.float32)
-    for index, vector in enumerate(vectors):
-        # float64 first: each number is the nearest double (ints beyond 2**53 included), then float32.
-        _store(matrix, index, np.array(vector, dtype=np.float64).reshape(width), kind)
+    try:
+        with np.errstate(over="raise"):  # float64 -> float32 overflow raises instead of giving inf
+            for index, vector in enumerate(vectors):
+                # float64 first: each number is the nearest double (ints beyond 2**53 included), then float32.
+                matrix[index] = np.array(vector, dtype=np.float64).reshape(width)
+    except FloatingPointError:
+        raise _overflow(kind) from None
     return EmbeddingArrays(task_id, matrix, *table)
 
 
@@ -292,22 +299,24 @@ _MARK: Final = b"98765432108"
 _MARK_INDEX_DIGITS: Final = 7
 _MARK_BASE: Final = int(_MARK) * 10**_MARK_INDEX_DIGITS
 _MAX_SPANS: Final = 10**_MARK_INDEX_DIGITS
-_GROUP_BYTES: Final = 64 * 1024  # span bytes parsed by simdjson at a time (its state is a few times this)
+_GROUP_BYTES: Final = 128 * 1024  # span bytes parsed by simdjson at a time (its state is a few times this)
 
 
-def _spans(body: bytes, key: bytes) -> tuple[list[int], list[int]]:
-    """Start and end (exclusive) of each `[...]` following `"<key>"` and a colon, up to the first `]`."""
+def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytearray]:
+    """Each `[...]` following `"<key>"` and a colon, up to the first `]` (starts, exclusive ends), and the
+    body with span `j` replaced by the placeholder `[<mark><j>]`."""
     starts: list[int] = []
     ends: list[int] = []
+    rest = bytearray()
+    view = memoryview(body)
     find = body.find
+    starts_with = body.startswith
     tail = _WHITESPACE_COLON_BRACKET.match
     skip = len(key)
-    position = 0
-    compact = b":["
-    starts_with = body.startswith
+    position = copied = 0
     while (found := find(key, position)) >= 0:
         start = found + skip
-        if starts_with(compact, start):
+        if starts_with(b":[", start):
             start += 1
         else:
             match = tail(body, start)
@@ -318,33 +327,21 @@ def _spans(body: bytes, key: bytes) -> tuple[list[int], list[int]]:
         end = find(b"]", start) + 1
         if end == 0:
             raise _Unproven("unterminated array")
+        rest += view[copied:start]
+        rest += b"[%s%07d]" % (_MARK, len(starts))
         starts.append(start)
         ends.append(end)
-        position = end  # a span holding another key is refused below, so nothing inside it is missed
-    return starts, ends
-
-
-def _remainder(body: bytes, starts: list[int], ends: list[int]) -> bytearray:
-    """The body with span `j` replaced by `[<mark><j>]`."""
-    out = bytearray()
-    view = memoryview(body)
-    position = 0
-    for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        out += view[position:start]
-        out += b"[%s%07d]" % (_MARK, index)
-        position = end
-    out += view[position:]
-    return out
+        position = copied = end  # a span holding another key is refused later, so nothing inside is missed
+    rest += view[copied:]
+    return starts, ends, rest
 
 
 def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> EmbeddingArrays:
     """The result, or `_Unproven`/`ArrayParseError` when the reference must decide."""
-    assert _simdjson is not None
-    starts, ends = _spans(body, b'"%s"' % kind.vector.encode())
+    starts, ends, rest = _scan(body, b'"%s"' % kind.vector.encode())
     count = len(starts)
     if count >= _MAX_SPANS:
         raise _Unproven("too many spans to number")
-    rest = _remainder(body, starts, ends)
     if rest.count(_MARK) != count:
         raise _Unproven("the placeholder digits occur in the body")
     try:
@@ -362,38 +359,43 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
         raise _Unproven(str(exc)) from exc
 
     # Each item's vector: a span (by number) or, where the key was written with escapes, the array itself.
-    span_of_row = np.full(len(items), -1, dtype=np.int64)
+    span_of_row: list[int] = []
     inline: dict[int, list[Any]] = {}
-    upper = _MARK_BASE + count
+    base, upper = _MARK_BASE, _MARK_BASE + count
     vector_key = kind.vector
     for row, item in enumerate(items):
         value = item.get(vector_key)
-        if type(value) is list:
-            if len(value) == 1 and type(value[0]) is int and _MARK_BASE <= value[0] < upper:
-                span_of_row[row] = value[0] - _MARK_BASE
-                continue
-            inline[row] = value
-        else:
+        if type(value) is not list:
             raise _Unproven("an item has no vector")
+        if len(value) == 1:
+            mark = value[0]
+            if type(mark) is int and base <= mark < upper:
+                span_of_row.append(mark - base)
+                continue
+        span_of_row.append(-1)
+        inline[row] = value
     del document, items
 
-    first = int(span_of_row[0])
+    first = span_of_row[0]
     width = len(inline[0]) if first < 0 else _width_guess(body, starts[first], ends[first])
     if len(span_of_row) * width > len(body) // 2:
         raise _Unproven("matrix larger than the body allows")
     matrix = np.empty((len(span_of_row), width), dtype=np.float32)
-    row_of_span = np.full(count, -1, dtype=np.int64)
-    referenced = span_of_row >= 0
-    row_of_span[span_of_row[referenced]] = np.flatnonzero(referenced)
-    _fill_from_spans(body, starts, ends, row_of_span, matrix, kind, group_bytes)
-    for row, vector in inline.items():
-        if len(vector) != width:
-            raise _Unproven("widths differ")
-        try:
-            _check_numbers(vector, kind, row)
-        except ArrayParseError as exc:
-            raise _Unproven(str(exc)) from exc
-        _store(matrix, row, np.array(vector, dtype=np.float64).reshape(width), kind)
+    if span_of_row == list(range(count)):
+        row_of_span = None  # span j is row j: the common case
+    else:
+        row_of_span = np.full(count, -1, dtype=np.int64)
+        rows_with_span = [row for row, span in enumerate(span_of_row) if span >= 0]
+        row_of_span[[span_of_row[row] for row in rows_with_span]] = rows_with_span
+    try:
+        with np.errstate(over="raise"):
+            _fill_from_spans(body, starts, ends, row_of_span, matrix, group_bytes)
+            for row, vector in inline.items():
+                if len(vector) != width or not set(map(type, vector)) <= _NUMBER_TYPES:
+                    raise _Unproven("an escaped vector is ragged or holds a non-number")
+                matrix[row] = np.array(vector, dtype=np.float64).reshape(width)
+    except FloatingPointError:
+        raise _Unproven("a number beyond the float32 range") from None
     return EmbeddingArrays(task_id, matrix, *table)
 
 
@@ -425,7 +427,11 @@ def _parse_group(parser: Any, body: bytes, starts: list[int], ends: list[int]) -
     exactly one flat array of numbers.
     """
     view = memoryview(body)
-    joined = b"[" + b",".join([view[s:e] for s, e in zip(starts, ends, strict=True)]) + b"]"
+    parts: list[bytes | memoryview] = [b"["]
+    for start, end in zip(starts, ends, strict=True):
+        parts += (view[start:end], b",")
+    parts[-1] = b"]"
+    joined = b"".join(parts)
     try:
         array = parser.parse(joined)
         try:
@@ -451,33 +457,36 @@ def _fill_from_spans(
     body: bytes,
     starts: list[int],
     ends: list[int],
-    row_of_span: npt.NDArray[np.int64],
+    row_of_span: npt.NDArray[np.int64] | None,
     matrix: npt.NDArray[np.float32],
-    kind: _Kind,
     group_bytes: int,
 ) -> None:
-    """Parse every span (all must be flat arrays of numbers); copy the referenced ones to their rows."""
+    """Parse every span (all must be flat arrays of numbers) and copy the referenced ones to their rows
+    (`row_of_span` None: span j is row j). Numbers beyond float32 raise FloatingPointError (errstate)."""
     if not starts:
         return
     parser = _simdjson.Parser()
     width = matrix.shape[1]
     for first, stop in _groups(starts, ends, group_bytes):
         flat, lengths = _parse_group(parser, body, starts[first:stop], ends[first:stop])
-        rows = row_of_span[first:stop]
         size = stop - first
-        if lengths.count(width) == size and rows[0] >= 0 and (size == 1 or bool(np.all(np.diff(rows) == 1))):
-            _store(matrix, slice(int(rows[0]), int(rows[0]) + size), flat.reshape(size, width), kind)
+        if row_of_span is None:
+            if lengths.count(width) != size:
+                raise _Unproven("widths differ")
+            matrix[first:stop] = flat.reshape(size, width)
             continue
         offset = 0
-        for length, row in zip(lengths, rows.tolist(), strict=True):
+        for length, row in zip(lengths, row_of_span[first:stop].tolist(), strict=True):
             if row >= 0:
                 if length != width:
                     raise _Unproven("widths differ")
-                _store(matrix, row, flat[offset : offset + length], kind)
+                matrix[row] = flat[offset : offset + length]
             offset += length
 
 
 def _parse(body: bytes, kind: _Kind) -> EmbeddingArrays:
+    if not isinstance(body, bytes):
+        body = bytes(body)
     if _simdjson is not None:
         try:
             return _parse_fast(body, kind)
