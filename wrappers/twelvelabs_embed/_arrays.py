@@ -228,12 +228,6 @@ def _check_numbers(vector: list[Any], kind: _Kind, index: int) -> None:
         raise ArrayParseError(f"{kind.where}[{index}].{kind.vector} holds {_type_name(bad)}, not only numbers")
 
 
-def _check_bound(rows: int, width: int, body: bytes) -> None:
-    """Refuse a matrix the body cannot hold: `rows * width` numbers need two bytes each at least."""
-    if rows * width > len(body) // 2:
-        raise ArrayParseError(f"{rows} vectors of {width} values cannot fit in {len(body)} bytes: widths differ")
-
-
 def _overflow(kind: _Kind) -> ArrayParseError:
     return ArrayParseError(
         f"a {kind.where}[].{kind.vector} vector holds a number beyond the float32 range (about 3.4e38)"
@@ -275,7 +269,7 @@ def _parse_full(body: bytes, kind: _Kind) -> EmbeddingArrays:
                 f"{kind.where}[{index}].{kind.vector} has {len(vector)} values, {kind.where}[0] has {width}"
             )
         _check_numbers(vector, kind, index)
-    _check_bound(len(vectors), width, body)
+    # Bounded by the body: these n * width numbers were all parsed from it already.
     matrix = np.empty((len(vectors), width), dtype=np.float32)
     try:
         with np.errstate(over="raise"):  # float64 -> float32 overflow raises instead of giving inf
@@ -378,8 +372,8 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
 
     first = span_of_row[0]
     width = len(inline[0]) if first < 0 else _width_guess(body, starts[first], ends[first])
-    if len(span_of_row) * width > len(body) // 2:
-        raise _Unproven("matrix larger than the body allows")
+    if len(span_of_row) * width > len(body) // 2:  # n * width numbers take two bytes each at least
+        raise _Unproven("matrix larger than the body allows: widths differ")
     matrix = np.empty((len(span_of_row), width), dtype=np.float32)
     if span_of_row == list(range(count)):
         row_of_span = None  # span j is row j: the common case
