@@ -65,8 +65,9 @@ bench: ## Benchmarks vs the official SDK and the floor (own venv bench/.venv); w
 	PYTHON=$(PYTHON) bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 
-fuzz: install ## Long fuzzing (FUZZ_EXAMPLES=500): schemathesis vs the fake and Prism, response bodies; refreshes docs/ROBUSTNESS.md
+fuzz: install ## Long fuzzing (FUZZ_EXAMPLES=500, ARRAYS_EXAMPLES=20000): schemathesis vs the fake and Prism, response bodies, the array parser; refreshes docs/ROBUSTNESS.md
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py tests/robustness -p no:cacheprovider
+	ARRAYS_EXAMPLES=$${ARRAYS_EXAMPLES:-20000} ARRAYS_RANDOM_SEED=1 $(BIN)/pytest tests/wrapper/test_arrays_property.py -p no:cacheprovider
 	$(PY) scripts/robustness_report.py
 
 # The key check runs first with the plain interpreter, so a run without a key installs and starts nothing.
