@@ -82,7 +82,7 @@ TARGETS: dict[str, float] = {
 class Plan:
     sizes: list[str]
     reps: dict[str, dict[str, int]]  # contender -> size -> calls per process
-    processes: dict[str, int]  # contender -> fresh processes per size (interleaved with the other contenders)
+    processes: dict[str, int]  # contender -> fresh processes at the largest size (interleaved); one at the others
     small_iterations: int
     small_rounds: int
     small_processes: int
@@ -298,14 +298,16 @@ def run_retrieve(res: dict[str, Any], p: Plan, tmp: Path, contenders: list[str])
             res["bodies"][key] = {"bytes": len(body), "sha256": inputs.sha256(body), "vectors": size.vectors}
             del body
             runs: dict[str, list[dict[str, Any]]] = {c: [] for c in contenders}
-            # Rounds of fresh processes, the contenders in a rotating order, so background load hits them alike.
-            for round_ in range(max(p.processes[c] for c in contenders)):
+            # Several fresh processes where the goals are judged (the largest size), one at the smaller sizes;
+            # in rounds, the contenders in a rotating order, so background load hits them alike.
+            count = {c: p.processes[c] if size_label == p.sizes[-1] else 1 for c in contenders}
+            for round_ in range(max(count.values())):
                 order = contenders[round_ % len(contenders) :] + contenders[: round_ % len(contenders)]
                 for contender in order:
-                    if round_ >= p.processes[contender]:
+                    if round_ >= count[contender]:
                         continue
                     reps = p.reps[contender][size_label]
-                    log(f"(a) {key:12s} {contender:12s} process {round_ + 1}/{p.processes[contender]}, {reps} calls")
+                    log(f"(a) {key:12s} {contender:12s} process {round_ + 1}/{count[contender]}, {reps} calls")
                     runs[contender].append(
                         worker(
                             "retrieve",
