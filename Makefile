@@ -61,7 +61,7 @@ test: install check-generated lint typecheck ## Everything CI runs: drift check,
 test-fast: install ## pytest only
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: ## Benchmarks vs the official SDK and the floor (own venv bench/.venv); writes BENCHMARKS.md (BENCH_ARGS=--quick: smoke)
+bench: ## Benchmarks vs the official SDK and the floors (own venv bench/.venv); writes bench/results.json, BENCHMARKS.md (BENCH_ARGS=--quick: smoke)
 	PYTHON=$(PYTHON) bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 

@@ -28,6 +28,7 @@ __all__ = [
     "OPTIONS",
     "SIZES",
     "V2_TASK_ID",
+    "WARMUP_SECONDS",
     "Size",
     "expected_matrix",
     "legacy_body",
@@ -46,6 +47,7 @@ V2_TASK_ID = "6659784a1f2e3d4c5b6a7981"
 CREATED_AT = "2026-01-12T09:30:00Z"
 UPDATED_AT = "2026-01-12T09:41:07Z"
 SEED = 20260112
+WARMUP_SECONDS = 60  # the small body each large-result worker parses before the measured calls
 
 
 @dataclass(frozen=True)

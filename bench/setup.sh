@@ -23,6 +23,6 @@ pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install -r "$here/requirements.txt"
 "${pip[@]}" install -e "$root[testing]"
 # Fail now, not halfway through a run, if the SDK or our package cannot be imported.
-"$venv/bin/python" -c 'import twelvelabs, twelvelabs_embed, matplotlib, numpy, orjson, httpx'
+"$venv/bin/python" -c 'import twelvelabs, twelvelabs_embed, matplotlib, jinja2, numpy, orjson, httpx, simdjson, msgspec'
 echo "$want" > "$stamp"
 echo "bench/.venv ready: $("$venv/bin/python" -c 'import importlib.metadata as m; print("twelvelabs", m.version("twelvelabs"), "| twelvelabs-embed", m.version("twelvelabs-embed"))')"

@@ -5,7 +5,10 @@ polluted by another's heap, imports or caches. Contenders:
 
 - `ours`:        twelvelabs_embed's fast path (`retrieve_arrays`), or the plain call where there is none
 - `ours-models`: twelvelabs_embed's model path (`retrieve`, then a matrix) — informative only
-- `floor`:       raw httpx + orjson + numpy, the least work any client can do
+- `floor`:       raw httpx + orjson + numpy, the plain way to the same matrix and table
+- `simdjson`:    raw httpx + pysimdjson: parse once, copy each vector's doubles into a preallocated float32
+                 matrix (`Array.as_buffer`), the least work a Python client can do (large results only)
+- `msgspec`:     raw httpx + a typed msgspec Struct decode, then a float32 matrix (large results only)
 - `sdk`:         the official `twelvelabs` SDK (bench venv only), converted to the same matrix and table
 
 Memory is the peak RSS growth of the process during the first measured call: the kernel's high-water mark
@@ -40,6 +43,8 @@ from bench import inputs
 
 BASE_URL = "https://api.twelvelabs.io/v1.3"
 API_KEY = "bench-key"
+# The interval of the official SDK's `wait_for_done` and of the v2 loop in its examples (seconds).
+FIXED_POLL_INTERVAL = 5.0
 
 
 # ----------------------------------------------------------------------------- memory
@@ -229,6 +234,10 @@ def retrieve_call(contender: str, kind: str, body: Body) -> Callable[[], Result]
 
         return floor_v2
 
+    if contender == "simdjson":
+        return _simdjson_call(kind, task_id, httpx.Client(base_url=BASE_URL, transport=transport))
+    if contender == "msgspec":
+        return _msgspec_call(kind, task_id, httpx.Client(base_url=BASE_URL, transport=transport))
     if contender == "sdk":
         from twelvelabs import TwelveLabs
 
@@ -249,12 +258,128 @@ def retrieve_call(contender: str, kind: str, body: Body) -> Callable[[], Result]
     raise SystemExit(f"unknown contender {contender!r}")
 
 
+# Field names per task kind: (path to the item list, vector, start, end).
+_FIELDS = {
+    "legacy": (("video_embedding", "segments"), "float", "start_offset_sec", "end_offset_sec"),
+    "v2": (("data",), "embedding", "start_sec", "end_sec"),
+}
+
+
+def _simdjson_call(kind: str, task_id: str, http: httpx.Client) -> Callable[[], Result]:
+    """The pysimdjson floor: one parse, then each vector's doubles copied straight into a float32 matrix row."""
+    import simdjson
+
+    parser = simdjson.Parser()
+    path, vector, start_key, end_key = _FIELDS[kind]
+    url = f"/embed/tasks/{task_id}" if kind == "legacy" else f"/embed-v2/tasks/{task_id}"
+    headers = {"x-api-key": API_KEY}
+
+    def floor_simdjson() -> Result:
+        response = http.get(url, headers=headers)
+        response.raise_for_status()
+        items = parser.parse(response.content)
+        for key in path:
+            items = items[key]
+        rows = len(items)
+        matrix: np.ndarray | None = None
+        start = np.empty(rows, dtype=np.float64)
+        end = np.empty(rows, dtype=np.float64)
+        option, scope = [], []
+        for row, item in enumerate(items):
+            values = np.frombuffer(item[vector].as_buffer(of_type="d"), dtype=np.float64)
+            if matrix is None:
+                matrix = np.empty((rows, len(values)), dtype=np.float32)
+            matrix[row] = values  # a length mismatch raises
+            start[row] = _number(item.get(start_key))
+            end[row] = _number(item.get(end_key))
+            option.append(_label(item.get("embedding_option")))
+            scope.append(_label(item.get("embedding_scope")))
+        del item, items  # the parser may be reused only once no proxy into its document is left
+        if matrix is None:
+            matrix = np.empty((0, 0), dtype=np.float32)
+        return matrix, start, end, np.array(option, dtype=np.str_), np.array(scope, dtype=np.str_)
+
+    return floor_simdjson
+
+
+def _msgspec_call(kind: str, task_id: str, http: httpx.Client) -> Callable[[], Result]:
+    """The msgspec floor: a typed Struct decode of the fields the table needs, then one float32 matrix."""
+    import msgspec
+
+    # defstruct, not class bodies: this module's postponed annotations cannot name function-local classes.
+    segment = msgspec.defstruct(
+        "Segment",
+        [
+            ("vector", list[float], msgspec.field(name="float")),
+            ("start_offset_sec", float | None, None),
+            ("end_offset_sec", float | None, None),
+            ("embedding_option", str | None, None),
+            ("embedding_scope", str | None, None),
+        ],
+    )
+    video_embedding = msgspec.defstruct("VideoEmbedding", [("segments", list[segment] | None, None)])
+    legacy_task = msgspec.defstruct("LegacyTask", [("video_embedding", video_embedding | None, None)])
+    item = msgspec.defstruct(
+        "Item",
+        [
+            ("embedding", list[float]),
+            ("start_sec", float | None, None),
+            ("end_sec", float | None, None),
+            ("embedding_option", str | None, None),
+            ("embedding_scope", str | None, None),
+        ],
+    )
+    v2_task = msgspec.defstruct("V2Task", [("data", list[item] | None, None)])
+
+    headers = {"x-api-key": API_KEY}
+    if kind == "legacy":
+        legacy = msgspec.json.Decoder(legacy_task)
+
+        def floor_msgspec_legacy() -> Result:
+            response = http.get(f"/embed/tasks/{task_id}", headers=headers)
+            response.raise_for_status()
+            video = legacy.decode(response.content).video_embedding
+            segments = (video.segments if video else None) or []
+            matrix = np.array([s.vector for s in segments], dtype=np.float32)
+            return (
+                matrix,
+                *_table(
+                    segments,
+                    lambda s: s.start_offset_sec,
+                    lambda s: s.end_offset_sec,
+                    lambda s: s.embedding_option,
+                    lambda s: s.embedding_scope,
+                ),
+            )
+
+        return floor_msgspec_legacy
+    v2 = msgspec.json.Decoder(v2_task)
+
+    def floor_msgspec_v2() -> Result:
+        response = http.get(f"/embed-v2/tasks/{task_id}", headers=headers)
+        response.raise_for_status()
+        data = v2.decode(response.content).data or []
+        matrix = np.array([d.embedding for d in data], dtype=np.float32)
+        return (
+            matrix,
+            *_table(
+                data,
+                lambda d: d.start_sec,
+                lambda d: d.end_sec,
+                lambda d: d.embedding_option,
+                lambda d: d.embedding_scope,
+            ),
+        )
+
+    return floor_msgspec_v2
+
+
 def scenario_retrieve(args: argparse.Namespace) -> dict[str, Any]:
     make = inputs.legacy_body if args.kind == "legacy" else inputs.v2_body
     suffix = (
         f"/embed/tasks/{inputs.LEGACY_TASK_ID}" if args.kind == "legacy" else f"/embed-v2/tasks/{inputs.V2_TASK_ID}"
     )
-    body = Body(make(60), suffix)  # warm-up: 30 vectors, same code paths
+    body = Body(make(inputs.WARMUP_SECONDS), suffix)  # a small body first: same code paths, warmed up
     call = retrieve_call(args.contender, args.kind, body)
     for _ in range(2):
         call()
@@ -470,13 +595,13 @@ def poll_once(variant: str, finish: float, seed: int) -> tuple[int, float]:
         sdk = TwelveLabs(api_key=API_KEY, base_url=BASE_URL, httpx_client=httpx.Client(transport=transport))
         task = sdk.embed.tasks.wait_for_done(inputs.LEGACY_TASK_ID)
         assert task.status == "ready"
-    elif variant == "fixed5-v2":
+    elif variant == "fixed-v2":
         # No SDK helper exists for v2 tasks; the official examples loop on retrieve every 5 s.
         from twelvelabs import TwelveLabs
 
         sdk = TwelveLabs(api_key=API_KEY, base_url=BASE_URL, httpx_client=httpx.Client(transport=transport))
         while sdk.embed.v_2.tasks.retrieve(inputs.V2_TASK_ID).status not in ("ready", "failed"):
-            fake_time.sleep(5.0)
+            fake_time.sleep(FIXED_POLL_INTERVAL)
     else:
         raise SystemExit(f"unknown poll variant {variant!r}")
     return server.requests, fake_time.now - finish
@@ -487,8 +612,8 @@ def scenario_poll(args: argparse.Namespace) -> dict[str, Any]:
     for duration in args.durations:
         runs = []
         for k in range(args.phases):
-            # Finish times spread over one 5 s period, so the fixed loop is not flattered by a lucky phase.
-            finish = duration + k * 5.0 / args.phases
+            # Finish times spread over one fixed-loop period, so the fixed loop is not flattered by a lucky phase.
+            finish = duration + k * FIXED_POLL_INTERVAL / args.phases
             runs.append(poll_once(args.variant, finish, seed=k))
         requests = [r for r, _ in runs]
         delays = [d for _, d in runs]
