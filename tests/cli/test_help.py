@@ -12,7 +12,24 @@ from ._support import API_KEY, run_cli
 from .conftest import FakeServer
 
 HELP_CASES = [
-    pytest.param([], ("create", "status", "wait", "get", "list", "fake-server", "TWELVELABS_API_KEY"), id="top"),
+    pytest.param(
+        [],
+        (
+            "create",
+            "status",
+            "wait",
+            "get",
+            "list",
+            "completion",
+            "fake-server",
+            "TWELVELABS_API_KEY",
+            "TWELVELABS_BASE_URL",
+            "TWELVELABS_API ",
+            "exit codes",
+            "130 interrupted",
+        ),
+        id="top",
+    ),
     pytest.param(
         ["create"],
         (
@@ -31,17 +48,23 @@ HELP_CASES = [
             "--embedding-type",
             "--segmentation",
             "--dimension",
+            "--uncertainty",
+            "--time-metadata",
+            "--progress",
             "--wait",
             "--timeout",
-            "--output",
+            "-o FILE, --output FILE",
             "--format",
+            "-q, --quiet",
+            "--json",
         ),
         id="create",
     ),
-    pytest.param(["status"], ("task_id", "--json", "--api"), id="status"),
-    pytest.param(["wait"], ("task_id", "--timeout", "--api"), id="wait"),
-    pytest.param(["get"], ("task_id", "--output", "--format", "--option", "--api"), id="get"),
+    pytest.param(["status"], ("TASK_ID", "--json", "--with-embeddings", "--api"), id="status"),
+    pytest.param(["wait"], ("TASK_ID", "--timeout", "--json", "--api"), id="wait"),
+    pytest.param(["get"], ("TASK_ID", "-o FILE, --output FILE", "--format", "--option", "--json", "--api"), id="get"),
     pytest.param(["list"], ("--status", "--limit", "--json", "--api"), id="list"),
+    pytest.param(["completion"], ("SHELL", "bash", "zsh", "fish"), id="completion"),
     pytest.param(
         ["fake-server"],
         ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration"),
@@ -52,14 +75,14 @@ HELP_CASES = [
 
 def test_version_prints_the_package_version() -> None:
     """`--version` prints `twelvelabs-embed <version>` and exits 0."""
-    result = run_cli(["--version"], base_url=None).ok()
+    result = run_cli(["--version"], base_url=None).silent()
     assert result.stdout == f"twelvelabs-embed {__version__}\n"
 
 
 @pytest.mark.parametrize(("command", "flags"), HELP_CASES)
 def test_help_lists_every_option(command: list[str], flags: tuple[str, ...]) -> None:
     """`--help` of each command exits 0 and documents its options, with no API key and an unusable base URL."""
-    result = run_cli([*command, "--help"], base_url="http://example.com/v1.3", api_key=None).ok()
+    result = run_cli([*command, "--help"], base_url="http://example.com/v1.3", api_key=None).silent()
     prog = " ".join(["twelvelabs-embed", *command])
     assert result.stdout.startswith(f"usage: {prog} ")
     for flag in flags:

@@ -26,12 +26,13 @@ T = TypeVar("T")
 class Session:
     """One run of a command: its arguments, its streams, one client (made on first use) and the API to use."""
 
-    def __init__(self, args: argparse.Namespace, streams: Streams) -> None:
+    def __init__(self, args: argparse.Namespace, streams: Streams, resume: list[str]) -> None:
         self.args = args
         self.streams = streams
         self.default_api = _default_api()
         self.api_name: ApiName = cast(ApiName, getattr(args, "api", None) or self.default_api)
-        self.waiting_on: TaskState | None = None  # a task being waited for: Ctrl-C then hints how to resume
+        self.waiting_on: tuple[ApiName, str] | None = None  # the task being waited for
+        self._resume = resume  # what a Ctrl-C now should suggest (printed by `main`)
         self._client: EmbedClient | None = None
         self._sleep: Callable[[float], None] = time.sleep
 
@@ -98,13 +99,15 @@ def _wait(session: Session, api: Api, task_id: str, timeout: float | None, *, sh
     """Wait with progress on stderr; exit 3 when the task failed."""
     progress = WaitProgress(session.streams.err, task_id, enabled=show)
     session._sleep = progress.sleep
-    session.waiting_on = TaskState(api.name, task_id, "processing", None, {})
+    session.waiting_on = (api.name, task_id)
+    session._resume[:] = [session.resume_hint(api.name, task_id)]
     try:
         state = api.wait(task_id, timeout=timeout, on_poll=lambda s: progress.polled(s.status))
     finally:
         session._sleep = time.sleep
         progress.close()
     session.waiting_on = None
+    session._resume.clear()
     if state.failed:
         raise CliError(f"task {task_id} failed: {state.reason or 'the server gave no reason'}", Exit.TASK_FAILED)
     return state
@@ -277,28 +280,19 @@ def list_tasks(session: Session) -> None:
     args = session.args
     api = session.api()
     page = api.list(status=args.status, limit=args.limit)
-    if args.json:
+    if not page.tasks:
+        session.streams.note(f"no {args.status + ' ' if args.status else ''}{api.name} tasks")
+    elif args.json:
         for task in page.tasks:
             session.streams.out(json_document(task.document).decode())
-    elif page.tasks:
+    else:
         for line in _table(page.tasks, dt.datetime.now(dt.UTC)):
             session.streams.out(line)
-    else:
-        session.streams.note(f"no {args.status + ' ' if args.status else ''}{api.name} tasks")
     shown = len(page.tasks)
     if page.total is not None and page.total > shown:
         session.streams.note(f"{page.total - shown} more: use --limit {page.total} to list them all")
     elif page.total is None and shown == args.limit:
         session.streams.note("there may be more: use a larger --limit")
-
-
-def completion(session: Session) -> None:
-    import shtab
-
-    from ._parser import build_parser
-
-    script = shtab.complete(build_parser(), shell=session.args.shell)
-    session.streams.out(script.rstrip("\n"))
 
 
 def fake_server(session: Session) -> None:
@@ -329,6 +323,5 @@ COMMANDS: dict[str, Callable[[Session], None]] = {
     "wait": wait,
     "get": get,
     "list": list_tasks,
-    "completion": completion,
     "fake-server": fake_server,
 }

@@ -1,4 +1,4 @@
-"""`python -m twelvelabs_embed.cli`."""
+"""`python -m twelvelabs_embed_cli`."""
 
 import sys
 

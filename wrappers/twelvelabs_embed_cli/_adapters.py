@@ -16,7 +16,7 @@ from typing import Any, Literal, Protocol
 
 import orjson
 
-from twelvelabs_embed import EmbedClient, EmbeddingArrays
+from twelvelabs_embed import EmbedClient, EmbeddingArrays, ValidationError, dynamic_segments, fixed_segments
 from twelvelabs_embed.models import (
     DynamicSegmentation,
     EmbeddingTask,
@@ -29,6 +29,7 @@ from twelvelabs_embed.models import (
 )
 
 from ._exits import UsageError
+from ._parser import Segmentation
 from ._progress import upload_source
 from ._streams import Streams
 
@@ -103,7 +104,7 @@ class CreateRequest:
     scope: list[str] | None = None
     option: list[str] | None = None
     embedding_type: list[str] | None = None
-    segmentation: FixedSegmentation | DynamicSegmentation | None = None
+    segmentation: Segmentation | None = None
     dimension: int | None = None
     uncertainty: bool | None = None
     time_metadata: Path | None = None
@@ -276,6 +277,15 @@ def _read_time_metadata(path: Path) -> object:
         raise UsageError("--time-metadata", f"is not valid JSON: {error}") from None
 
 
+def _segmentation(spec: Segmentation | None) -> FixedSegmentation | DynamicSegmentation | None:
+    if spec is None:
+        return None
+    try:
+        return fixed_segments(spec.seconds) if spec.kind == "fixed" else dynamic_segments(spec.seconds)
+    except ValidationError:
+        raise UsageError("--segmentation", f"{Segmentation.rule()}, got {spec.text!r}") from None
+
+
 def _read_base64(path: Path) -> str:
     if not path.is_file():
         raise UsageError("--base64-file", f"not a regular file: {str(path)!r}")
@@ -311,7 +321,7 @@ class V2Api:
             asset_id=request.asset_id,
             start_sec=request.start,
             end_sec=request.end,
-            segmentation=request.segmentation,
+            segmentation=_segmentation(request.segmentation),
             embedding_option=request.option,
             embedding_scope=request.scope,
             embedding_type=request.embedding_type,

@@ -6,16 +6,14 @@ import argparse
 import math
 from importlib import metadata
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NamedTuple, NoReturn
 
 import shtab
 
-from twelvelabs_embed import ValidationError, dynamic_segments, fixed_segments
-from twelvelabs_embed.models import DynamicSegmentation, FixedSegmentation
+__all__ = ["API_ENV", "COMPLETION_SHELLS", "EPILOG", "FORMATS", "STDOUT", "Segmentation", "build_parser"]
 
-from ._output import FORMATS
-
-__all__ = ["API_ENV", "COMPLETION_SHELLS", "EPILOG", "build_parser"]
+FORMATS = ("json", "jsonl", "npy", "parquet")
+STDOUT = "-"
 
 API_ENV = "TWELVELABS_API"
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
@@ -46,17 +44,29 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _segmentation(value: str) -> FixedSegmentation | DynamicSegmentation:
+class Segmentation(NamedTuple):
+    """`--segmentation fixed:6` as parsed; the library checks the range when the request is built."""
+
+    kind: Literal["fixed", "dynamic"]
+    seconds: int
+    text: str
+
+    @staticmethod
+    def rule() -> str:
+        return "expected fixed:<2-10> or dynamic:<2-5>"
+
+
+def _segmentation(value: str) -> Segmentation:
     """`fixed:6` or `dynamic:4`."""
     kind, _, number = value.partition(":")
     try:
         if kind == "fixed":
-            return fixed_segments(int(number))
+            return Segmentation("fixed", int(number), value)
         if kind == "dynamic":
-            return dynamic_segments(int(number))
-    except (ValueError, ValidationError):  # not a whole number, or out of range
+            return Segmentation("dynamic", int(number), value)
+    except ValueError:  # not a whole number
         pass
-    raise argparse.ArgumentTypeError(f"expected fixed:<2-10> or dynamic:<2-5>, got {value!r}")
+    raise argparse.ArgumentTypeError(f"{Segmentation.rule()}, got {value!r}")
 
 
 def _finite(value: str) -> float:
@@ -108,9 +118,7 @@ def _version() -> str:
     try:
         return metadata.version("twelvelabs-embed")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        from twelvelabs_embed import __version__
-
-        return __version__
+        return "unknown"
 
 
 def _file(action: argparse.Action) -> None:

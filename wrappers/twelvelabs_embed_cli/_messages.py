@@ -8,10 +8,12 @@ typed `--clip-length`. Every message the CLI prints about the library's argument
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from twelvelabs_embed import ValidationError
+if TYPE_CHECKING:
+    from twelvelabs_embed import ValidationError
 
-__all__ = ["FLAGS", "Redactor", "field_as_flag", "in_cli_words"]
+__all__ = ["FLAGS", "Redactor", "field_as_flag", "in_cli_words", "validation_words"]
 
 # Parameter names of the library (both APIs) -> the flag or argument of the CLI that sets them.
 FLAGS: dict[str, str] = {

@@ -28,11 +28,9 @@ import orjson
 from twelvelabs_embed import EmbeddingArrays
 
 from ._exits import UsageError
+from ._parser import FORMATS, STDOUT
 
 __all__ = ["FORMATS", "STDOUT", "choose_format", "json_document", "write_arrays"]
-
-FORMATS = ("json", "jsonl", "npy", "parquet")
-STDOUT = "-"
 _TEXT_FORMATS = ("json", "jsonl")
 _NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
@@ -168,10 +166,13 @@ def _commit(moves: list[tuple[Path, Path]]) -> None:
                 backup.unlink(missing_ok=True)
 
 
-def write_arrays(arrays: EmbeddingArrays, target: str, fmt: str, task_id: str, stdout: Any = None) -> list[str]:
+def write_arrays(
+    arrays: EmbeddingArrays, target: str, fmt: str, task_id: str, stdout: Callable[[bytes], object] | None = None
+) -> list[str]:
     """Write the vectors and their segment table to `target` (a path, or `-` with `stdout`); returns the files."""
     task_id = arrays.task_id or task_id
     if target == STDOUT:
+        assert stdout is not None
         for chunk in _chunks(arrays, fmt, task_id):
             stdout(chunk)
         return [STDOUT]

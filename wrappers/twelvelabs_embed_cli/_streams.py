@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable
 
 from rich.console import Console
 
-__all__ = ["Streams", "silence_stdout"]
-
-
-def silence_stdout() -> None:
-    """Point fd 1 at /dev/null after the reader went away, so the interpreter's final flush stays quiet."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError):
-        pass
+__all__ = ["Streams"]
 
 
 class Streams:
