@@ -125,7 +125,10 @@ def _check_output(args: argparse.Namespace) -> str | None:
     return fmt
 
 
-def _save(session: Session, api: Api, task_id: str, target: str, fmt: str, options: list[str] | None) -> None:
+def _save(
+    session: Session, api: Api, task_id: str, target: str, fmt: str, options: list[str] | None, *, summary: bool
+) -> None:
+    """Write the task's embeddings; with `summary`, print what was written as JSON on stdout."""
     arrays = _find(session, api, task_id, lambda a: a.arrays(task_id, options=options))
     if len(arrays) == 0:  # not ready, failed, or ready with nothing: say which
         state = api.status(task_id)
@@ -145,8 +148,8 @@ def _save(session: Session, api: Api, task_id: str, target: str, fmt: str, optio
         session.streams.flush()
         return
     session.streams.note(f"wrote {len(arrays)} segments x {arrays.dimension} dims to {', '.join(written)}")
-    if session.args.json:
-        summary = {
+    if summary:
+        document = {
             "task_id": task_id,
             "api": api.name,
             "format": fmt,
@@ -154,7 +157,7 @@ def _save(session: Session, api: Api, task_id: str, target: str, fmt: str, optio
             "dimension": arrays.dimension,
             "files": written,
         }
-        session.streams.out(json_document(summary).decode())
+        session.streams.out(json_document(document).decode())
 
 
 # ----------------------------------------------------------------------------- commands
@@ -202,7 +205,7 @@ def create(session: Session) -> None:
     state = _wait(session, api, created.id, args.timeout, show=not args.quiet)
     session.streams.note(f"task {created.id} is {state.status}")
     if args.output is not None and fmt is not None:
-        _save(session, api, created.id, args.output, fmt, None)
+        _save(session, api, created.id, args.output, fmt, None, summary=False)
     if args.json:
         session.streams.out(json_document(state.document).decode())
 
@@ -252,7 +255,7 @@ def get(session: Session) -> None:
         raise UsageError("-o/--output", "is required (a file, or - for stdout)")
     fmt = _check_output(args)
     assert fmt is not None
-    _save(session, session.api(), args.task_id, args.output, fmt, args.option)
+    _save(session, session.api(), args.task_id, args.output, fmt, args.option, summary=args.json)
 
 
 def _age(created: dt.datetime | None, now: dt.datetime) -> str:
