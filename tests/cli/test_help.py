@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from twelvelabs_embed import __version__
 
 from ._support import API_KEY, run_cli
 from .conftest import FakeServer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 HELP_CASES = [
     pytest.param(
@@ -99,3 +102,15 @@ def test_fake_server_announces_its_base_url(fake: FakeServer) -> None:
     assert match, ready[0]
     assert match.group(1) == fake.base_url
     assert match.group(2) == API_KEY  # the fake's own (test) key; it echoes the key it accepts by design
+
+
+def test_docs_list_every_exit_code() -> None:
+    """docs/CLI.md's exit-code table and `--help`'s epilog give exactly the codes the CLI uses (`Exit`)."""
+    from twelvelabs_embed_cli._exits import Exit
+    from twelvelabs_embed_cli._parser import EPILOG
+
+    table = (ROOT / "docs" / "CLI.md").read_text().split("### Exit codes", 1)[1].split("###", 1)[0]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert documented == {int(code) for code in Exit}
+    for code in Exit:
+        assert re.search(rf"\b{int(code)} ", EPILOG), f"exit code {int(code)} missing from --help"
