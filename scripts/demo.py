@@ -48,6 +48,7 @@ def wait_ready(url: str, server: subprocess.Popen[bytes], deadline: float = 60.0
 
 
 def run(args: list[str], env: dict[str, str]) -> str:
+    """Run the CLI: its progress (stderr) shows as it goes; its result (stdout) is echoed and returned."""
     print(f"\n$ twelvelabs-embed {' '.join(args)}", flush=True)
     result = subprocess.run(CLI + args, env=env, stdout=subprocess.PIPE, text=True)
     sys.stdout.write(result.stdout)
@@ -57,9 +58,10 @@ def run(args: list[str], env: dict[str, str]) -> str:
 
 
 def created_id(output: str) -> str:
-    match = re.search(r"created \w+ task (\S+)", output)
+    """`create` prints the new task's id, alone, on stdout."""
+    match = re.fullmatch(r"(\S+)\n", output)
     if not match:
-        raise SystemExit("could not find the task id in the CLI output")
+        raise SystemExit(f"expected a task id on stdout, got {output!r}")
     return match.group(1)
 
 

@@ -32,6 +32,7 @@ PROGRESS = re.compile(
     r"^task (?P<id>\S+): (?P<status>processing|ready|failed)  elapsed +\d+\.\d s(?:  next poll in +\d+\.\d s)?$"
 )
 CREATED = re.compile(r"^created (?P<api>legacy|v2) task (?P<id>\S+)$")
+TASK_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,35 @@ class Result:
     def lines(self) -> list[str]:
         return self.stdout.splitlines()
 
+    @property
+    def err_lines(self) -> list[str]:
+        return self.stderr.splitlines()
+
     def ok(self) -> Result:
-        """Assert the run succeeded and printed nothing on stderr."""
+        """Assert the run succeeded without a traceback (stderr may carry status lines)."""
         assert self.returncode == 0, f"{self.args} exited {self.returncode}: {self.stderr}"
+        assert "Traceback" not in self.stderr, self.stderr
+        return self
+
+    def silent(self) -> Result:
+        """Assert the run succeeded and printed nothing at all on stderr."""
+        self.ok()
         assert self.stderr == "", self.stderr
         return self
 
+    def error(self, code: int) -> tuple[str, list[str]]:
+        """The error line and the `hint:` lines of a run that exited `code`; nothing else on stderr or stdout."""
+        assert self.returncode == code, f"{self.args} exited {self.returncode}, not {code}: {self.stderr}"
+        assert "Traceback" not in self.stderr, self.stderr
+        errors = [line for line in self.err_lines if line.startswith(("error: ", "twelvelabs-embed"))]
+        assert len(errors) == 1, f"expected one error line, got {self.stderr!r}"
+        after = self.err_lines[self.err_lines.index(errors[0]) + 1 :]
+        assert all(line.startswith("hint: ") for line in after), f"only hints may follow the error: {after}"
+        assert self.stdout == "", f"nothing on stdout after an error: {self.stdout!r}"
+        return errors[0], [line.removeprefix("hint: ") for line in after]
+
     def error_line(self) -> str:
-        """The single line a failed run must print on stderr (no traceback, nothing else)."""
+        """The single line a failed run prints on stderr (no traceback, no hint, nothing else)."""
         assert "Traceback" not in self.stderr, self.stderr
         lines = [line for line in self.stderr.splitlines() if line.strip()]
         assert len(lines) == 1, f"expected one line on stderr, got {self.stderr!r}"
@@ -62,9 +84,13 @@ class Result:
         return lines[0]
 
     def created_id(self) -> str:
-        match = CREATED.match(self.lines[0]) if self.lines else None
-        assert match, f"no 'created ... task' line first in {self.stdout!r}"
-        return match.group("id")
+        """The task id: the first stdout line, announced by a `created ... task` line on stderr."""
+        assert self.lines and TASK_ID.match(self.lines[0]), f"no task id first on stdout: {self.stdout!r}"
+        task_id = self.lines[0]
+        if self.stderr:
+            created = [m for m in map(CREATED.match, self.err_lines) if m]
+            assert [m.group("id") for m in created] == [task_id], self.stderr
+        return task_id
 
 
 def cli_env(base_url: str | None, api_key: str | None, extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -140,9 +166,11 @@ def _strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=_reject_constant)
 
 
-def _from_records(records: list[dict[str, Any]]) -> Loaded:
+def _from_records(records: list[dict[str, Any]], task_id: str | None = None) -> Loaded:
+    keys = ["start_sec", "end_sec", "option", "scope", "embedding"]
     for record in records:
-        assert set(record) == {"start_sec", "end_sec", "option", "scope", "embedding"}, record.keys()
+        assert list(record) == (keys if task_id is None else ["task_id", *keys]), record.keys()
+        assert task_id is None or record["task_id"] == task_id
     vectors = np.array([r["embedding"] for r in records], dtype=np.float32)
     rows = [(_time(r["start_sec"]), _time(r["end_sec"]), r["option"], r["scope"]) for r in records]
     return Loaded(vectors, rows)
@@ -156,8 +184,8 @@ def load_json(path: Path, task_id: str) -> Loaded:
     return loaded
 
 
-def load_jsonl(path: Path) -> Loaded:
-    return _from_records([_strict_json(line) for line in path.read_text().splitlines()])
+def load_jsonl(path: Path, task_id: str) -> Loaded:
+    return _from_records([_strict_json(line) for line in path.read_text().splitlines()], task_id)
 
 
 def segments_csv(path: Path) -> Path:
@@ -174,12 +202,13 @@ def load_npy(path: Path) -> Loaded:
     return Loaded(vectors, rows)
 
 
-def load_parquet(path: Path) -> Loaded:
+def load_parquet(path: Path, task_id: str) -> Loaded:
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
-    assert table.column_names == ["start_sec", "end_sec", "option", "scope", "embedding"]
+    assert table.column_names == ["task_id", "start_sec", "end_sec", "option", "scope", "embedding"]
     columns = table.to_pydict()
+    assert set(columns["task_id"]) == {task_id}
     vectors = np.array(columns["embedding"], dtype=np.float32)
     rows = [
         (_time(s), _time(e), o, sc)
@@ -194,10 +223,10 @@ def load(path: Path, fmt: str, task_id: str) -> Loaded:
     if fmt == "json":
         return load_json(path, task_id)
     if fmt == "jsonl":
-        return load_jsonl(path)
+        return load_jsonl(path, task_id)
     if fmt == "npy":
         return load_npy(path)
-    return load_parquet(path)
+    return load_parquet(path, task_id)
 
 
 def assert_same(loaded: Loaded, arrays: EmbeddingArrays, *, dimension: int = 512) -> None:
@@ -214,9 +243,9 @@ def wrote_line(count: int, dimension: int, *paths: Path) -> str:
 
 
 def progress_lines(result: Result, task_id: str) -> list[re.Match[str]]:
-    """The progress lines of a wait (non-TTY mode), each checked against the expected shape."""
+    """The progress lines of a wait on stderr (non-TTY mode), each checked against the expected shape."""
     matches = []
-    for line in result.lines:
+    for line in result.err_lines:
         if line.startswith(f"task {task_id}:"):
             match = PROGRESS.match(line)
             assert match, f"malformed progress line {line!r}"

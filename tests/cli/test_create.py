@@ -19,17 +19,20 @@ def _media_file(tmp_path: Path, name: str = "clip.mp4") -> Path:
 
 
 def _check_waited(result: Result, api: str) -> str:
-    """Stdout of `create --wait --output`: created line, progress lines ending ready, final status, wrote line."""
+    """`create --wait --output`: only the id on stdout; on stderr the created line, progress lines ending
+    ready, the final status and the wrote line, in that order."""
     result.ok()
     task_id = result.created_id()
-    assert result.lines[0] == f"created {api} task {task_id}"
+    assert result.lines == [task_id]
+    err = result.err_lines
+    assert err[0] == f"created {api} task {task_id}"
     progress = progress_lines(result, task_id)
-    assert progress, result.stdout
-    assert [p.group(0) for p in progress] == result.lines[1 : 1 + len(progress)]
+    assert progress, result.stderr
+    assert [p.group(0) for p in progress] == err[1 : 1 + len(progress)]
     assert progress[-1].group("status") == "ready"
     assert all(p.group("status") in ("processing", "ready") for p in progress)
-    assert result.lines[1 + len(progress) :][:1] == [f"task {task_id} is ready"]
-    assert len(result.lines) == len(progress) + 3
+    assert err[1 + len(progress) :][:1] == [f"task {task_id} is ready"]
+    assert len(err) == len(progress) + 3
     return task_id
 
 
@@ -48,7 +51,7 @@ def test_legacy_file_upload_with_every_option_writes_npy(fake: FakeServer, tmp_p
         arrays = client.legacy.tasks.retrieve_arrays(task_id)
         metadata = client.legacy.tasks.status(task_id).to_dict()["video_embedding"]["metadata"]
     assert metadata["input_filename"] == "clip.mp4"
-    assert result.lines[-1] == wrote_line(12, 512, out, segments_csv(out))
+    assert result.err_lines[-1] == wrote_line(12, 512, out, segments_csv(out))
     assert sorted(p.name for p in out_dir.iterdir()) == ["vectors.bin", "vectors.segments.csv"]
     loaded = load(out, "npy", task_id)
     assert_same(loaded, arrays)
@@ -67,7 +70,7 @@ def test_legacy_url_writes_json(fake: FakeServer, tmp_path: Path) -> None:
     task_id = _check_waited(result, "legacy")
     with fake.client() as client:
         arrays = client.legacy.tasks.retrieve_arrays(task_id)
-    assert result.lines[-1] == wrote_line(9, 512, out)
+    assert result.err_lines[-1] == wrote_line(9, 512, out)
     loaded = load(out, "json", task_id)
     assert_same(loaded, arrays)
     assert sorted({(s, e) for s, e, _, _ in loaded.rows}) == [(3.0, 11.0), (11.0, 19.0), (19.0, 27.0)]
@@ -87,7 +90,7 @@ def test_v2_video_url_with_every_option_writes_parquet(fake: FakeServer, tmp_pat
     task_id = _check_waited(result, "v2")
     with fake.client() as client:
         arrays = client.v2.tasks.retrieve_arrays(task_id)
-    assert result.lines[-1] == wrote_line(12, 512, out)
+    assert result.err_lines[-1] == wrote_line(12, 512, out)
     loaded = load(out, "parquet", task_id)
     assert_same(loaded, arrays)
     assert {option for _, _, option, _ in loaded.rows} == {"visual", "audio", "fused"}
@@ -107,7 +110,7 @@ def test_v2_audio_url_writes_jsonl(fake: FakeServer, tmp_path: Path) -> None:
     task_id = _check_waited(result, "v2")
     with fake.client() as client:
         arrays = client.v2.tasks.retrieve_arrays(task_id)
-    assert result.lines[-1] == wrote_line(6, 512, out)
+    assert result.err_lines[-1] == wrote_line(6, 512, out)
     loaded = load(out, "jsonl", task_id)
     assert_same(loaded, arrays)
     assert sorted({(s, e) for s, e, _, _ in loaded.rows}) == [(1.0, 5.0), (5.0, 9.0), (9.0, 13.0)]
@@ -145,13 +148,27 @@ def test_v2_marengo35_uncertainty_and_time_metadata(fake: FakeServer, tmp_path: 
     assert data and all(len(d.embedding_uncertainty) == len(d.embedding) for d in data)  # type: ignore[arg-type]
 
 
-def test_v2_time_metadata_must_be_json(fake: FakeServer, tmp_path: Path) -> None:
-    """A --time-metadata file that is not JSON gives one line naming the flag, and creates nothing."""
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [("start=0", "not valid JSON"), ("[" * 100_000 + "]" * 100_000, "not valid JSON"), (None, "cannot read")],
+    ids=["not-json", "nested-100000-deep", "missing-file"],
+)
+def test_v2_time_metadata_must_be_readable_json(
+    fake: FakeServer, tmp_path: Path, content: str | None, needle: str
+) -> None:
+    """A --time-metadata file that is not JSON (or nested 100,000 deep, or missing) is a usage error naming the
+    flag: exit 2, one line, no traceback, and nothing created."""
     bad = tmp_path / "events.json"
-    bad.write_text("start=0")
+    if content is not None:
+        bad.write_text(content)
+    with fake.client() as client:
+        before = sum(1 for _ in client.v2.tasks.iter())
     result = fake.cli("create", "--model", "marengo3.5", "--url", "https://media.example.com/a.mp4",
                       "--embedding-type", "fused_embedding", "--time-metadata", str(bad))  # fmt: skip
-    assert result.returncode == 1 and "--time-metadata" in result.stderr and result.stdout == ""
+    line, _ = result.error(2)
+    assert "--time-metadata" in line and needle in line, line
+    with fake.client() as client:
+        assert sum(1 for _ in client.v2.tasks.iter()) == before
 
 
 @pytest.mark.parametrize("input_type", ["video", "audio"])
@@ -165,7 +182,8 @@ def test_v2_sources_without_wait(fake: FakeServer, tmp_path: Path, input_type: s
     }[source]
     result = fake.cli("create", "--type", input_type, f"--{source}", value).ok()
     task_id = result.created_id()
-    assert result.lines == [f"created v2 task {task_id}"]
+    assert result.lines == [task_id]
+    assert result.err_lines == [f"created v2 task {task_id}"]
     with fake.client() as client:
         metadata = client.v2.tasks.retrieve(task_id).to_dict()["metadata"]
     assert metadata["input_type"] == input_type

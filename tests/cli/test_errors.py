@@ -3,6 +3,7 @@ line naming the flag or field at fault, nothing on stdout (so nothing was create
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -15,40 +16,43 @@ from .conftest import FakeServer
 URL = "https://media.example.com/a.mp4"
 
 # (args, exit code, substrings the stderr line must contain); "{tmp}" is a fresh directory; extra env in ENV.
+# Exit 2: a usage error (bad flag, value or setting, found before any request); exit 1: the API or the network.
+# No line may name a Python parameter (video_clip_length, base64_string, ...): only the CLI's flags.
 CASES = [
-    pytest.param(["status", "t1"], 1, ["TWELVELABS_API_KEY"], id="missing-api-key"),
-    pytest.param(["status", "t1"], 1, ["TWELVELABS_API_KEY", "empty"], id="empty-api-key"),
-    pytest.param(["list"], 1, ["TWELVELABS_BASE_URL", "http", "example.com"], id="http-to-remote-host"),
+    pytest.param(["status", "t1"], 2, ["TWELVELABS_API_KEY"], id="missing-api-key"),
+    pytest.param(["status", "t1"], 2, ["TWELVELABS_API_KEY", "empty"], id="empty-api-key"),
+    pytest.param(
+        ["list"], 2, ["TWELVELABS_BASE_URL", "http", "example.com", "--allow-insecure-http"], id="http-to-remote-host"
+    ),
     pytest.param(["list"], 1, ["HTTP 401", "api_key_invalid"], id="wrong-api-key"),
     pytest.param(["status", "t1"], 1, ["connection failed", "Connection refused"], id="server-not-running"),
-    pytest.param(["status", "6b00000000000000000000ff"], 1, ["HTTP 404", "not found"], id="unknown-task-id"),
     pytest.param(
         ["create", "--api", "legacy", "--url", URL, "--clip-length", "11"],
-        1,
-        ["video_clip_length", "between 2 and 10"],
+        2,
+        ["--clip-length", "between 2 and 10"],
         id="clip-length-11",
     ),
     pytest.param(
         ["create", "--api", "legacy", "--url", URL, "--end", "5"],
-        1,
-        ["video_end_offset_sec", "together"],
+        2,
+        ["--start", "--end", "together"],
         id="end-without-start",
     ),
     pytest.param(
         ["create", "--api", "legacy", "--url", URL, "--file", "{tmp}/a.mp4"],
-        1,
-        ["video_file / video_url", "both"],
+        2,
+        ["--file / --url", "both"],
         id="file-and-url",
     ),
-    pytest.param(["create", "--type", "audio"], 1, ["url / base64_string / asset_id", "none"], id="no-v2-source"),
+    pytest.param(["create", "--type", "audio"], 2, ["--url / --base64-file / --asset-id", "none"], id="no-v2-source"),
     pytest.param(
         ["create", "--api", "legacy", "--file", "{tmp}/missing.mp4"],
-        1,
-        ["video_file", "not found"],
+        2,
+        ["--file", "not found"],
         id="nonexistent-file",
     ),
     pytest.param(
-        ["create", "--api", "legacy", "--file", "{tmp}"], 1, ["video_file", "regular file"], id="directory-as-file"
+        ["create", "--api", "legacy", "--file", "{tmp}"], 2, ["--file", "regular file"], id="directory-as-file"
     ),
     pytest.param(
         ["create", "--url", URL, "--segmentation", "fixed:20"],
@@ -60,37 +64,74 @@ CASES = [
         ["create", "--url", URL, "--segmentation", "foo"], 2, ["--segmentation", "'foo'"], id="segmentation-foo"
     ),
     pytest.param(["create", "--url", URL, "--start", "nan"], 2, ["--start", "finite"], id="start-nan"),
+    pytest.param(["create", "--url", URL, "--scope", "video"], 2, ["--scope", "'video'"], id="v2-scope-video"),
+    pytest.param(
+        ["create", "--url", URL, "--start", "9", "--end", "4"],
+        2,
+        ["--end", "--start", "greater"],
+        id="end-before-start",
+    ),
+    pytest.param(
+        ["create", "--model", "marengo3.5", "--url", URL, "--uncertainty", "--scope", "asset"],
+        2,
+        ["--uncertainty", "--scope"],
+        id="uncertainty-with-asset-scope",
+    ),
     pytest.param(["get", "t1", "-o", "{tmp}/x.json", "--format", "xml"], 2, ["--format", "'xml'"], id="unknown-format"),
-    pytest.param(["get", "t1", "-o", "{tmp}/x.txt"], 1, ["--format", "x.txt"], id="unknown-extension"),
-    pytest.param(["create", "--api", "v2", "--file", "{tmp}/a.mp4"], 1, ["--file", "--base64-file"], id="v2-with-file"),
-    pytest.param(["create", "--url", URL, "--clip-length", "5"], 1, ["--clip-length"], id="v2-with-clip-length"),
+    pytest.param(["get", "t1", "-o", "{tmp}/x.txt"], 2, ["--format", "x.txt"], id="unknown-extension"),
+    pytest.param(["get", "t1"], 2, ["-o/--output", "required"], id="get-without-output"),
+    pytest.param(["get", "t1", "-o", "-", "--format", "npy"], 2, ["--format", "stdout"], id="npy-to-stdout"),
+    pytest.param(["get", "t1", "-o", "-", "--json"], 2, ["--json", "-o -"], id="json-and-stdout-data"),
+    pytest.param(["create", "--api", "v2", "--file", "{tmp}/a.mp4"], 2, ["--file", "--base64-file"], id="v2-with-file"),
+    pytest.param(["create", "--url", URL, "--clip-length", "5"], 2, ["--clip-length"], id="v2-with-clip-length"),
+    pytest.param(["create", "--url", URL, "--progress"], 2, ["--progress", "legacy"], id="v2-with-progress"),
     pytest.param(
         ["create", "--api", "legacy", "--url", URL, "--segmentation", "fixed:5"],
-        1,
+        2,
         ["--segmentation", "--api v2"],
         id="legacy-with-segmentation",
     ),
     pytest.param(
+        ["create", "--api", "legacy", "--url", URL, "--progress"], 2, ["--progress", "--file"], id="progress-no-file"
+    ),
+    pytest.param(
         ["create", "--url", URL, "--dimension", "256"],
-        1,
-        ["embedding_dimension", "marengo3.5"],
+        2,
+        ["--dimension", "marengo3.5"],
         id="dimension-on-marengo30",
     ),
     pytest.param(
-        ["create", "--url", URL, "--output", "{tmp}/x.json"], 1, ["--output", "--wait"], id="output-without-wait"
+        ["create", "--url", URL, "--output", "{tmp}/x.json"], 2, ["--output", "--wait"], id="output-without-wait"
     ),
-    pytest.param(["create", "--url", URL, "--timeout", "30"], 1, ["--timeout", "--wait"], id="timeout-without-wait"),
-    pytest.param(["create", "--url", URL, "--format", "npy"], 1, ["--format", "--output"], id="format-without-output"),
+    pytest.param(["create", "--url", URL, "--timeout", "30"], 2, ["--timeout", "--wait"], id="timeout-without-wait"),
+    pytest.param(["create", "--url", URL, "--format", "npy"], 2, ["--format", "--output"], id="format-without-output"),
+    pytest.param(["create", "--url", URL, "-q", "--json"], 2, ["-q", "--json"], id="quiet-and-json"),
+    pytest.param(["create", "--url", URL, "--wait", "-q", "-o", "-"], 2, ["-q", "-o -"], id="quiet-and-stdout-data"),
     pytest.param(
         ["create", "--url", URL, "--wait", "--timeout", "0"], 2, ["--timeout", "> 0"], id="create-timeout-zero"
     ),
     pytest.param(["wait", "t1", "--timeout", "-1"], 2, ["--timeout", "> 0"], id="wait-timeout-negative"),
+    pytest.param(["status", "a/b"], 2, ["TASK_ID", "task id"], id="task-id-with-slash"),
     pytest.param(
-        ["get", "t1", "-o", "{tmp}/x.json", "--option", "visual"], 1, ["--option", "legacy"], id="option-on-v2-get"
+        ["get", "t1", "-o", "{tmp}/x.json", "--option", "visual"], 2, ["--option", "legacy"], id="option-on-v2-get"
     ),
-    pytest.param(["list", "--limit", "0"], 1, ["--limit", ">= 1"], id="limit-0"),
+    pytest.param(["status", "t1", "--with-embeddings"], 2, ["--with-embeddings", "--json"], id="embeddings-no-json"),
+    pytest.param(["list", "--limit", "0"], 2, ["--limit", ">= 1"], id="limit-0"),
+    pytest.param(["list"], 2, ["TWELVELABS_API", "'v3'"], id="bad-default-api"),
     pytest.param(["frobnicate"], 2, ["COMMAND", "'frobnicate'"], id="unknown-command"),
+    pytest.param(["completion", "powershell"], 2, ["SHELL", "'powershell'"], id="unknown-shell"),
+    pytest.param(["fake-server", "--port", "99999"], 2, ["--port", "65535"], id="fake-port-99999"),
+    pytest.param(["fake-server", "--port", "-1"], 2, ["--port", "65535"], id="fake-port-negative"),
+    pytest.param(["fake-server", "--processing-seconds", "-5"], 2, ["--processing-seconds", ">= 0"], id="fake-neg"),
+    pytest.param(["fake-server", "--processing-seconds", "inf"], 2, ["--processing-seconds", "finite"], id="fake-inf"),
+    pytest.param(["fake-server", "--upload-duration", "0"], 2, ["--upload-duration", "> 0"], id="fake-upload-0"),
 ]
+PYTHON_NAMES = re.compile(
+    r"video_clip_length|video_file|video_url|video_start_offset_sec|video_end_offset_sec|video_embedding_scope|"
+    r"base64_string|asset_id|start_sec|end_sec|embedding_option|embedding_scope|embedding_type|embedding_dimension|"
+    r"embedding_uncertainty|time_based_metadata|model_name|input_type|allow_insecure_http|task_id|page_limit|"
+    r"[A-Z][a-z]+[A-Z]\w*\.\w+"  # a schema reference such as CreateVideoEmbeddingTaskForm.video_clip_length
+)
 
 # Environment per case id: the API key and base URL to use instead of the fake's ("closed-port": nothing listens).
 ENV: dict[str, dict[str, str | None]] = {
@@ -99,6 +140,7 @@ ENV: dict[str, dict[str, str | None]] = {
     "http-to-remote-host": {"base_url": "http://example.com/v1.3"},
     "wrong-api-key": {"api_key": WRONG_API_KEY},
     "server-not-running": {"base_url": "closed-port"},
+    "bad-default-api": {"env": "TWELVELABS_API=v3"},
 }
 
 
@@ -112,16 +154,19 @@ def test_bad_input_gives_one_line(
     base_url = settings.get("base_url", fake.base_url)
     if base_url == "closed-port":
         base_url = f"http://127.0.0.1:{free_port()}/v1.3"  # free a moment ago, so nothing listens: refused
+    extra = dict([settings["env"].split("=", 1)]) if "env" in settings else None
     result = run_cli(
         [arg.replace("{tmp}", str(tmp_path)) for arg in args],
         base_url=base_url,
         api_key=settings.get("api_key", API_KEY),
+        env=extra,
     )
     line = result.error_line()
     assert result.returncode == code, f"exit {result.returncode}: {line}"
     assert result.stdout == "", result.stdout
     for needle in needles:
         assert needle in line, f"{needle!r} not in {line!r}"
+    assert not PYTHON_NAMES.search(line), f"a Python name in {line!r}"
     if code == 2:  # an argparse usage error: prog, the argument, a pointer to --help; no usage block
         assert line.startswith("twelvelabs-embed") and line.endswith("(see --help)"), line
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -11,8 +12,27 @@ from twelvelabs_embed import __version__
 from ._support import API_KEY, run_cli
 from .conftest import FakeServer
 
+ROOT = Path(__file__).resolve().parents[2]
+
 HELP_CASES = [
-    pytest.param([], ("create", "status", "wait", "get", "list", "fake-server", "TWELVELABS_API_KEY"), id="top"),
+    pytest.param(
+        [],
+        (
+            "create",
+            "status",
+            "wait",
+            "get",
+            "list",
+            "completion",
+            "fake-server",
+            "TWELVELABS_API_KEY",
+            "TWELVELABS_BASE_URL",
+            "TWELVELABS_API ",
+            "exit codes",
+            "130 interrupted",
+        ),
+        id="top",
+    ),
     pytest.param(
         ["create"],
         (
@@ -31,17 +51,23 @@ HELP_CASES = [
             "--embedding-type",
             "--segmentation",
             "--dimension",
+            "--uncertainty",
+            "--time-metadata",
+            "--progress",
             "--wait",
             "--timeout",
-            "--output",
+            "-o FILE, --output FILE",
             "--format",
+            "-q, --quiet",
+            "--json",
         ),
         id="create",
     ),
-    pytest.param(["status"], ("task_id", "--json", "--api"), id="status"),
-    pytest.param(["wait"], ("task_id", "--timeout", "--api"), id="wait"),
-    pytest.param(["get"], ("task_id", "--output", "--format", "--option", "--api"), id="get"),
+    pytest.param(["status"], ("TASK_ID", "--json", "--with-embeddings", "--api"), id="status"),
+    pytest.param(["wait"], ("TASK_ID", "--timeout", "--json", "--api"), id="wait"),
+    pytest.param(["get"], ("TASK_ID", "-o FILE, --output FILE", "--format", "--option", "--json", "--api"), id="get"),
     pytest.param(["list"], ("--status", "--limit", "--json", "--api"), id="list"),
+    pytest.param(["completion"], ("SHELL", "bash", "zsh", "fish"), id="completion"),
     pytest.param(
         ["fake-server"],
         ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration"),
@@ -52,14 +78,14 @@ HELP_CASES = [
 
 def test_version_prints_the_package_version() -> None:
     """`--version` prints `twelvelabs-embed <version>` and exits 0."""
-    result = run_cli(["--version"], base_url=None).ok()
+    result = run_cli(["--version"], base_url=None).silent()
     assert result.stdout == f"twelvelabs-embed {__version__}\n"
 
 
 @pytest.mark.parametrize(("command", "flags"), HELP_CASES)
 def test_help_lists_every_option(command: list[str], flags: tuple[str, ...]) -> None:
     """`--help` of each command exits 0 and documents its options, with no API key and an unusable base URL."""
-    result = run_cli([*command, "--help"], base_url="http://example.com/v1.3", api_key=None).ok()
+    result = run_cli([*command, "--help"], base_url="http://example.com/v1.3", api_key=None).silent()
     prog = " ".join(["twelvelabs-embed", *command])
     assert result.stdout.startswith(f"usage: {prog} ")
     for flag in flags:
@@ -77,3 +103,15 @@ def test_fake_server_announces_its_base_url(fake: FakeServer) -> None:
     assert match, ready[0]
     assert match.group(1) == fake.base_url
     assert match.group(2) == API_KEY  # the fake's own (test) key; it echoes the key it accepts by design
+
+
+def test_docs_list_every_exit_code() -> None:
+    """docs/CLI.md's exit-code table and `--help`'s epilog give exactly the codes the CLI uses (`Exit`)."""
+    from twelvelabs_embed_cli._exits import Exit
+    from twelvelabs_embed_cli._parser import EPILOG
+
+    table = (ROOT / "docs" / "CLI.md").read_text().split("### Exit codes", 1)[1].split("###", 1)[0]
+    documented = {int(code) for code in re.findall(r"^\| (\d+) \|", table, re.M)}
+    assert documented == {int(code) for code in Exit}
+    for code in Exit:
+        assert re.search(rf"\b{int(code)} ", EPILOG), f"exit code {int(code)} missing from --help"

@@ -6,18 +6,27 @@ import json
 import signal
 import subprocess
 
-from ._support import API_KEY, CLI, assert_no_secret, cli_env, progress_lines
+import pytest
+
+from ._support import API_KEY, CLI, PROGRESS, assert_no_secret, cli_env, progress_lines
 from .conftest import FAILURE_REASON, FakeServer, Tasks
 
 
 def test_status_v2_plain_and_json(fake: FakeServer, tasks: Tasks) -> None:
-    """`status` prints `task ID: ready`; `--json` prints the task as one JSON object."""
-    assert fake.cli("status", tasks.v2_ready).ok().stdout == f"task {tasks.v2_ready}: ready\n"
-    document = json.loads(fake.cli("status", "--json", tasks.v2_ready).ok().stdout)
+    """`status` prints `task ID: ready`; `--json` prints the task as one JSON object without its vectors
+    (`data`), and `--with-embeddings` adds them, exactly as the API sent them."""
+    assert fake.cli("status", tasks.v2_ready).silent().stdout == f"task {tasks.v2_ready}: ready\n"
+    brief = fake.cli("status", "--json", tasks.v2_ready).silent().stdout
+    full = fake.cli("status", "--json", "--with-embeddings", tasks.v2_ready).silent().stdout
     with fake.client() as client:
-        assert document == client.v2.tasks.retrieve(tasks.v2_ready).to_dict()
+        expected = client.v2.tasks.retrieve(tasks.v2_ready).to_dict()
+    document = json.loads(brief)
+    assert "data" not in document and '"embedding"' not in brief
+    assert document == {key: value for key, value in expected.items() if key != "data"}
     assert document["_id"] == tasks.v2_ready
     assert document["status"] == "ready"
+    assert json.loads(full) == expected
+    assert len(expected["data"]) == 8 and len(brief) * 20 < len(full)
 
 
 def test_status_legacy_plain_and_json(fake: FakeServer, tasks: Tasks) -> None:
@@ -29,6 +38,13 @@ def test_status_legacy_plain_and_json(fake: FakeServer, tasks: Tasks) -> None:
     assert document["_id"] == tasks.legacy_ready
     assert document["status"] == "ready"
     assert document["video_embedding"]["metadata"]["video_embedding_scope"] == ["clip", "video"]
+    assert "segments" not in document["video_embedding"]
+    full = json.loads(
+        fake.cli("status", "--api", "legacy", "--json", "--with-embeddings", tasks.legacy_ready).ok().stdout
+    )
+    with fake.client() as client:
+        assert full == client.legacy.tasks.retrieve(tasks.legacy_ready).to_dict()
+    assert len(full["video_embedding"]["segments"]) == 12
 
 
 def test_status_of_a_failed_v2_task_shows_the_reason(fake: FakeServer, tasks: Tasks) -> None:
@@ -57,49 +73,65 @@ def test_status_of_a_processing_task(slow_fake: FakeServer) -> None:
 
 
 def test_wait_until_ready_exits_zero(fake: FakeServer) -> None:
-    """`wait` polls a v2 task until ready, one progress line per poll, and exits 0."""
+    """`wait` polls a v2 task until ready, one progress line per poll on stderr, exits 0 and prints nothing on
+    stdout; with --json it prints the ready task (without vectors) on stdout."""
     with fake.client() as client:
         task_id = client.v2.tasks.create(input_type="video", url="https://media.example.com/w.mp4?duration=12").id
+        second = client.v2.tasks.create(input_type="video", url="https://media.example.com/w.mp4?duration=6").id
     result = fake.cli("wait", task_id, "--timeout", "120").ok()
+    assert result.stdout == ""
     progress = progress_lines(result, task_id)
     assert progress and progress[-1].group("status") == "ready"
     assert all(p.group("status") in ("processing", "ready") for p in progress)
     assert all(p.group(0).endswith(" s") and "next poll in" in p.group(0) for p in progress[:-1])
     assert "next poll in" not in progress[-1].group(0)
-    assert result.lines[-1] == f"task {task_id} is ready"
-    assert len(result.lines) == len(progress) + 1
+    assert result.err_lines[-1] == f"task {task_id} is ready"
+    assert len(result.err_lines) == len(progress) + 1
+    document = json.loads(fake.cli("wait", second, "--json").ok().stdout)
+    assert document["_id"] == second and document["status"] == "ready" and "data" not in document
 
 
 def test_wait_legacy_ready_task(fake: FakeServer, tasks: Tasks) -> None:
     """`wait --api legacy` on a finished legacy task returns at once with exit 0."""
     result = fake.cli("wait", "--api", "legacy", tasks.legacy_ready).ok()
     assert [p.group("status") for p in progress_lines(result, tasks.legacy_ready)] == ["ready"]
-    assert result.lines[-1] == f"task {tasks.legacy_ready} is ready"
+    assert result.err_lines[-1] == f"task {tasks.legacy_ready} is ready"
 
 
 def test_wait_on_a_failed_task_names_the_reason(fake: FakeServer, tasks: Tasks) -> None:
-    """`wait` on a failed v2 task exits 1 with one stderr line naming the task and the server's reason."""
+    """`wait` on a failed task exits 3 (task failed) with one error line naming the task and the server's reason
+    (the legacy API gives none, and the line says so)."""
     result = fake.cli("wait", tasks.v2_failed)
-    assert result.returncode == 1
-    assert result.error_line() == f"error: task {tasks.v2_failed} failed: {FAILURE_REASON}"
+    line, hints = result.error(3)
+    assert line == f"error: task {tasks.v2_failed} failed: {FAILURE_REASON}" and hints == []
     assert [p.group("status") for p in progress_lines(result, tasks.v2_failed)] == ["failed"]
+    legacy = fake.cli("wait", "--api", "legacy", tasks.legacy_failed)
+    assert legacy.error(3)[0] == f"error: task {tasks.legacy_failed} failed: the server gave no reason"
 
 
-def test_wait_timeout_gives_one_clear_line(slow_fake: FakeServer) -> None:
-    """`--timeout` expiring on a processing task exits 1 with one line saying how long and in which status."""
+@pytest.mark.parametrize("api", ["v2", "legacy"])
+def test_wait_timeout_says_how_to_resume(slow_fake: FakeServer, api: str) -> None:
+    """`--timeout` expiring on a processing task exits 4 with one line saying how long, in which status and
+    which flag to raise, then a hint with the exact command that resumes the wait."""
     with slow_fake.client() as client:
-        task_id = client.v2.tasks.create(input_type="video", url="https://media.example.com/long.mp4").id
-    result = slow_fake.cli("wait", task_id, "--timeout", "0.5")
-    assert result.returncode == 1
-    line = result.error_line()
+        task_id = (
+            client.v2.tasks.create(input_type="video", url="https://media.example.com/long.mp4").id
+            if api == "v2"
+            else client.legacy.tasks.create(video_url="https://media.example.com/long.mp4").id
+        )
+    result = slow_fake.cli("wait", "--api", api, task_id, "--timeout", "0.5")
+    line, hints = result.error(4)
     assert line.startswith(f"error: task {task_id} was still processing after 0.5 s"), line
+    assert "--timeout" in line and "`timeout`" not in line
+    assert hints == [f"resume with `twelvelabs-embed wait {task_id}{'' if api == 'v2' else ' --api legacy'}`"]
     progress = progress_lines(result, task_id)
     assert progress and all(p.group("status") == "processing" for p in progress)
     assert "next poll in" in progress[0].group(0)
 
 
 def test_wait_interrupted_exits_130(slow_fake: FakeServer) -> None:
-    """Ctrl-C during `wait` exits 130 with the single line `interrupted` and no traceback."""
+    """Ctrl-C during `wait` exits 130 with the line `interrupted`, a hint naming the command that resumes the
+    wait, and no traceback."""
     with slow_fake.client() as client:
         task_id = client.v2.tasks.create(input_type="video", url="https://media.example.com/int.mp4").id
     process = subprocess.Popen(
@@ -111,8 +143,8 @@ def test_wait_interrupted_exits_130(slow_fake: FakeServer) -> None:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        first = process.stdout.readline()  # printed just before the first sleep
+        assert process.stderr is not None
+        first = process.stderr.readline()  # printed just before the first sleep
         assert "next poll in" in first, first
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
@@ -123,4 +155,7 @@ def test_wait_interrupted_exits_130(slow_fake: FakeServer) -> None:
     assert_no_secret(first, stdout, stderr)
     assert process.returncode == 130
     assert "Traceback" not in stderr
-    assert stderr == "interrupted\n"
+    assert stdout == ""
+    *closing, interrupted, hint = stderr.splitlines()  # the last progress line, then the message
+    assert all(PROGRESS.match(line) for line in closing), stderr
+    assert (interrupted, hint) == ("interrupted", f"hint: resume with `twelvelabs-embed wait {task_id}`")

@@ -1,0 +1,286 @@
+"""The argument parser of `twelvelabs-embed`; shell completion scripts are generated from it (shtab)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from importlib import metadata
+from pathlib import Path
+from typing import Literal, NamedTuple, NoReturn
+
+import shtab
+
+__all__ = ["API_ENV", "COMPLETION_SHELLS", "EPILOG", "FORMATS", "STDOUT", "Segmentation", "build_parser"]
+
+FORMATS = ("json", "jsonl", "npy", "parquet")
+STDOUT = "-"
+
+API_ENV = "TWELVELABS_API"
+COMPLETION_SHELLS = ("bash", "zsh", "fish")
+DEFAULT_LIMIT = 20
+# The fake server's defaults (kept here until the fake exposes one shared set).
+FAKE_PORT = 4020
+FAKE_PROCESSING_SECONDS = 3.0
+FAKE_UPLOAD_DURATION = 60.0
+
+EPILOG = """\
+environment:
+  TWELVELABS_API_KEY    your API key (required by the API commands; never printed)
+  TWELVELABS_BASE_URL   the API's base URL (default https://api.twelvelabs.io/v1.3; the fake's is
+                        http://127.0.0.1:PORT/v1.3)
+  TWELVELABS_API        the default of --api: v2 (default) or legacy
+
+exit codes:
+  0 ok   1 API, network or file error   2 usage (bad flag, value or setting)   3 task failed
+  4 --timeout passed   130 interrupted (Ctrl-C)   141 stdout closed early (| head)
+
+stdout carries only results (ids, JSON, tables, embeddings with -o -); progress, status lines and
+hints go to stderr. Every API command takes --json.
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+class Segmentation(NamedTuple):
+    """`--segmentation fixed:6` as parsed; the library checks the range when the request is built."""
+
+    kind: Literal["fixed", "dynamic"]
+    seconds: int
+    text: str
+
+    @staticmethod
+    def rule() -> str:
+        return "expected fixed:<2-10> or dynamic:<2-5>"
+
+
+def _segmentation(value: str) -> Segmentation:
+    """`fixed:6` or `dynamic:4`."""
+    kind, _, number = value.partition(":")
+    try:
+        if kind == "fixed":
+            return Segmentation("fixed", int(number), value)
+        if kind == "dynamic":
+            return Segmentation("dynamic", int(number), value)
+    except ValueError:  # not a whole number
+        pass
+    raise argparse.ArgumentTypeError(f"{Segmentation.rule()}, got {value!r}")
+
+
+def _finite(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {value!r}")
+    return number
+
+
+def _positive(value: str) -> float:
+    number = _finite(value)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0 seconds, got {value!r}")
+    return number
+
+
+def _non_negative(value: str) -> float:
+    number = _finite(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 seconds, got {value!r}")
+    return number
+
+
+def _whole(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+
+
+def _limit(value: str) -> int:
+    number = _whole(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value!r}")
+    return number
+
+
+def _port(value: str) -> int:
+    number = _whole(value)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535 (0: any free port), got {value!r}")
+    return number
+
+
+def _version() -> str:
+    try:
+        return metadata.version("twelvelabs-embed")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+def _file(action: argparse.Action) -> None:
+    action.complete = shtab.FILE  # type: ignore[attr-defined]  # read by shtab
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="twelvelabs-embed",
+        description="Video and audio embeddings from the TwelveLabs Embed API (legacy video tasks and Embed v2).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=Parser)
+
+    api = Parser(add_help=False)
+    api.add_argument(
+        "--api",
+        choices=("legacy", "v2"),
+        default=None,
+        help=f"legacy video tasks (/embed/tasks) or Embed v2 tasks (/embed-v2/tasks); default: ${API_ENV}, else v2",
+    )
+    api.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow a plain-http TWELVELABS_BASE_URL on a non-loopback host (sends the key unencrypted)",
+    )
+    as_json = Parser(add_help=False)
+    as_json.add_argument("--json", action="store_true", help="print JSON on stdout (JSON lines for lists)")
+
+    def output(p: argparse.ArgumentParser, what: str) -> None:
+        _file(
+            p.add_argument(
+                "-o",
+                "--output",
+                metavar="FILE",
+                help=f"{what}: .json, .jsonl, .npy (+ FILE.segments.csv) or .parquet; - for stdout (JSON)",
+            )
+        )
+        p.add_argument("--format", choices=FORMATS, help="output format (default: from the extension)")
+
+    create = commands.add_parser(
+        "create",
+        parents=[api, as_json],
+        help="create an embedding task",
+        description="Create an embedding task and print its id on stdout. "
+        "Legacy: a video from --file or --url. v2: audio or video from --url, --base64-file or --asset-id.",
+    )
+    create.add_argument("-q", "--quiet", action="store_true", help="print only the task id; nothing on stderr")
+    create.add_argument("--model", default="marengo3.0", help="model name (default marengo3.0)")
+    source = create.add_argument_group("media (exactly one)")
+    _file(source.add_argument("--file", type=Path, help="legacy: local video file to upload"))
+    source.add_argument("--url", help="public URL of the media")
+    _file(source.add_argument("--base64-file", type=Path, help="v2: local file sent inline as base64 (at most 36 MB)"))
+    source.add_argument("--asset-id", help="v2: id of an uploaded asset")
+    create.add_argument(
+        "--type", dest="input_type", choices=("video", "audio"), default="video", help="v2: input type (default video)"
+    )
+    create.add_argument("--start", type=_finite, help="start offset in seconds")
+    create.add_argument("--end", type=_finite, help="end offset in seconds")
+    create.add_argument("--clip-length", type=_finite, help="legacy: clip length in seconds, 2-10 (default 6)")
+    create.add_argument("--scope", action="append", help="legacy: clip|video; v2: clip|asset (repeatable)")
+    create.add_argument("--option", action="append", help="v2: visual|audio|transcription (repeatable)")
+    create.add_argument("--embedding-type", action="append", help="v2: separate_embedding|fused_embedding")
+    create.add_argument("--segmentation", type=_segmentation, help="v2: fixed:<2-10> or dynamic:<2-5>")
+    create.add_argument("--dimension", type=_whole, help="v2 marengo3.5: embedding dimension")
+    create.add_argument(
+        "--uncertainty",
+        action="store_true",
+        default=None,
+        help="v2 marengo3.5: also return per-value embedding uncertainty (needs --scope without asset)",
+    )
+    _file(
+        create.add_argument(
+            "--time-metadata",
+            type=Path,
+            metavar="JSON_FILE",
+            help="v2 marengo3.5 with fused_embedding: a JSON list of {start, end, text}",
+        )
+    )
+    create.add_argument(
+        "--progress",
+        action="store_true",
+        help="legacy --file: show the upload's byte bar even when stderr is not a terminal",
+    )
+    create.add_argument("--wait", action="store_true", help="wait for the task, with progress on stderr")
+    create.add_argument("--timeout", type=_positive, help="with --wait: give up after this many seconds")
+    output(create, "with --wait: write the embeddings here")
+
+    status = commands.add_parser(
+        "status",
+        parents=[api, as_json],
+        help="show a task's status",
+        description="Print a task's status (and a failed task's reason). --json prints the task without its "
+        "vectors; add --with-embeddings for them.",
+    )
+    status.add_argument("task_id", metavar="TASK_ID")
+    status.add_argument("--with-embeddings", action="store_true", help="with --json: include the vectors")
+
+    wait = commands.add_parser(
+        "wait",
+        parents=[api, as_json],
+        help="wait for a task, with live progress",
+        description="Poll a task until it is ready or failed, showing status, elapsed time and the next poll "
+        "on stderr. Exit 0 when ready, 3 when failed, 4 after --timeout.",
+    )
+    wait.add_argument("task_id", metavar="TASK_ID")
+    wait.add_argument("--timeout", type=_positive, help="give up after this many seconds (default 4 h)")
+
+    get = commands.add_parser(
+        "get",
+        parents=[api, as_json],
+        help="write a task's embeddings to a file (or stdout)",
+        description="Write a ready task's embeddings as JSON, JSONL, .npy (with a <name>.segments.csv table) "
+        "or Parquet; `-o -` writes JSON (or --format jsonl) to stdout. Files are written atomically.",
+    )
+    get.add_argument("task_id", metavar="TASK_ID")
+    output(get, "output file")
+    get.add_argument("--option", action="append", help="legacy: only these embedding options (repeatable)")
+
+    listing = commands.add_parser(
+        "list",
+        parents=[api, as_json],
+        help="list tasks, newest first",
+        description="List tasks, newest first, as a table (id, status, age, input) or JSON lines.",
+    )
+    listing.add_argument("--status", choices=("processing", "ready", "failed"))
+    listing.add_argument(
+        "--limit", type=_limit, default=DEFAULT_LIMIT, help=f"at most this many tasks (default {DEFAULT_LIMIT})"
+    )
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print the completion script for SHELL. bash: `source <(twelvelabs-embed completion bash)`; "
+        'zsh: `twelvelabs-embed completion zsh > "${fpath[1]}/_twelvelabs-embed"`; '
+        "fish: `twelvelabs-embed completion fish > ~/.config/fish/completions/twelvelabs-embed.fish`.",
+    )
+    completion.add_argument("shell", metavar="SHELL", choices=COMPLETION_SHELLS, help="bash, zsh or fish")
+
+    fake = commands.add_parser(
+        "fake-server",
+        help="run the local fake Embed API (no API key needed)",
+        description="Serve the stateful fake of the Embed API for local development. Point the CLI at it with "
+        "TWELVELABS_BASE_URL=http://127.0.0.1:PORT/v1.3 and any TWELVELABS_API_KEY (or the --api-key given).",
+    )
+    fake.add_argument("--host", default="127.0.0.1")
+    fake.add_argument(
+        "--port", type=_port, default=FAKE_PORT, help=f"0-65535; 0 picks a free port (default {FAKE_PORT})"
+    )
+    fake.add_argument("--api-key", default=None, help="key the fake accepts (default: any non-empty key)")
+    fake.add_argument(
+        "--processing-seconds",
+        type=_non_negative,
+        default=FAKE_PROCESSING_SECONDS,
+        help=f"how long tasks stay processing, >= 0 (default {FAKE_PROCESSING_SECONDS:g})",
+    )
+    fake.add_argument(
+        "--upload-duration",
+        type=_positive,
+        default=FAKE_UPLOAD_DURATION,
+        help=f"media duration in seconds assumed for uploaded files (default {FAKE_UPLOAD_DURATION:g})",
+    )
+    return parser
