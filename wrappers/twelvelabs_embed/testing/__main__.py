@@ -18,6 +18,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--processing-seconds", type=float, default=5.0)
     parser.add_argument("--media-duration", type=float, default=DEFAULT_MEDIA_DURATION)
     parser.add_argument("--rate-limit", type=int, default=None, help="create requests per minute")
+    parser.add_argument("--upload-port", type=int, default=0, help="port of the upload origin (0: a free port)")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     serve(
@@ -29,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         url_duration=args.media_duration,
         upload_duration=args.media_duration,
         log_level=args.log_level,
+        upload_port=args.upload_port,
     )
 
 

@@ -7,7 +7,8 @@ under uvicorn).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -20,12 +21,15 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
+from ._asset_fake import asset_source_media
+from ._assets import AssetHandlers
 from ._faults import Fault, FaultKind
 from ._handlers import Handlers
 from ._json import JSONBody, dumps
-from ._models import RecordedRequest
+from ._models import Media, RecordedRequest
 from ._operations import API_PREFIX, OPERATIONS, Operation, error_body, resolve_operation
 from ._transport import IN_PROCESS, SimulatedDrop, SimulatedTimeout, SimulatedTruncation
+from ._uploads import UploadHandlers
 
 if TYPE_CHECKING:
     from ._fake import EmbedFake
@@ -266,15 +270,30 @@ _ANY = "twelvelabs_embed_any"
 register_url_convertor(_ANY, _AnyConvertor())
 
 
+class _AllHandlers(Handlers):
+    """The embedding handlers plus the asset and multipart-upload ones (auth, rate limit and errors shared);
+    v2 `media_source.asset_id` resolves through the fake's `asset_media` hook."""
+
+    def __init__(self, fake: EmbedFake) -> None:
+        super().__init__(fake)
+        self._extra = {**AssetHandlers(fake).table(), **UploadHandlers(fake).table()}
+
+    def table(self) -> dict[str, Callable[[Request], Any]]:
+        return {**super().table(), **self._extra}
+
+    def _source_media(self, source: Mapping[str, Any], field: str) -> Media:
+        return asset_source_media(self.fake, dict(source), field) or super()._source_media(source, field)
+
+
 def build_app(fake: EmbedFake) -> FakeApp:
     """The ASGI app serving `fake`."""
-    handlers = Handlers(fake)
+    handlers = _AllHandlers(fake)
     by_path: dict[str, dict[str, Operation]] = {}
     for operation in OPERATIONS:
         by_path.setdefault(operation.path, {})[operation.method] = operation
     api_routes: list[BaseRoute] = [
         Route(
-            API_PREFIX + path.replace("{task_id}", "{task_id:" + _ANY + "}"),
+            API_PREFIX + re.sub(r"\{(\w+)\}", r"{\1:" + _ANY + "}", path),
             _endpoint(handlers, methods),
             methods=list(methods),
         )

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 from starlette.types import Scope
 
+from ._asset_fake import AssetFakeMixin
+from ._asset_state import AssetSettings
 from ._clock import Clock, FakeClock
 from ._faults import Faults
 from ._models import (
@@ -30,6 +32,7 @@ from ._models import (
 from ._operations import API_PREFIX, OPERATIONS_BY_ID, Operation
 from ._spec import Spec, load_spec
 from ._transport import FakeAsyncTransport, FakeTransport, LoopThread
+from ._upload_origin import OriginRouter
 
 if TYPE_CHECKING:
     from ._app import FakeApp
@@ -45,8 +48,8 @@ DEFAULT_BASE_URL = "https://embed-fake.test" + API_PREFIX
 DEFAULT_PROCESSING_SECONDS = 10.0
 
 
-class EmbedFake:
-    """A stateful, in-memory fake of the TwelveLabs Embed API.
+class EmbedFake(AssetFakeMixin):
+    """A stateful, in-memory fake of the TwelveLabs Embed API, with assets and multipart uploads.
 
     Args:
         api_keys: the accepted `x-api-key` value(s); None accepts any non-empty key.
@@ -61,6 +64,8 @@ class EmbedFake:
         base_url: the base URL of `client()`/`async_client()`.
         record_uploads: keep the bytes of every uploaded file as received (`fake.uploads`); off by default
             because uploads can be large.
+        asset_settings: chunk size, URL and session lifetimes, limits and more of the asset and
+            multipart-upload endpoints (`AssetSettings`; see `_asset_fake.py` for the asset API of the fake).
     """
 
     def __init__(
@@ -77,6 +82,7 @@ class EmbedFake:
         seed: int = 0,
         base_url: str = DEFAULT_BASE_URL,
         record_uploads: bool = False,
+        asset_settings: AssetSettings | None = None,
     ) -> None:
         if api_keys is None:
             self._keys: frozenset[str] | None = None
@@ -105,7 +111,9 @@ class EmbedFake:
         self._forced_failures: deque[str] = deque()
         self._counter = 0
         self._app: FakeApp | None = None
+        self._router: OriginRouter | None = None
         self._loop: LoopThread | None = None
+        self._init_assets(asset_settings)
 
     # ------------------------------------------------------------------ settings
 
@@ -244,7 +252,9 @@ class EmbedFake:
         with self._lock:
             self._requests.clear()
 
-    def _record(self, scope: Scope, body_size: int, operation: Operation | None) -> RecordedRequest:
+    def _record(
+        self, scope: Scope, body_size: int, operation: Operation | None, *, origin: str = "api"
+    ) -> RecordedRequest:
         headers = tuple((key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in scope["headers"])
         record = RecordedRequest(
             method=str(scope["method"]),
@@ -254,6 +264,7 @@ class EmbedFake:
             body_size=body_size,
             operation=None if operation is None else operation.id,
             received_at=self.clock.now(),
+            origin=origin,
         )
         with self._lock:
             self._requests.append(record)
@@ -270,17 +281,24 @@ class EmbedFake:
             self._app = build_app(self)
         return self._app
 
+    @property
+    def _served(self) -> OriginRouter:
+        """The API app and the upload origin behind one ASGI app, routed by host (for in-process transports)."""
+        if self._router is None:
+            self._router = OriginRouter(self.app, self.upload_origin)
+        return self._router
+
     def async_transport(self) -> FakeAsyncTransport:
-        """An `httpx.AsyncClient` transport serving from this fake in-process."""
-        return FakeAsyncTransport(self.app)
+        """An `httpx.AsyncClient` transport serving from this fake in-process (API and upload origin)."""
+        return FakeAsyncTransport(self._served)
 
     def transport(self) -> FakeTransport:
-        """An `httpx.Client` transport serving from this fake in-process."""
+        """An `httpx.Client` transport serving from this fake in-process (API and upload origin)."""
         with self._lock:
             if self._loop is None:
                 self._loop = LoopThread()
             loop = self._loop
-        return FakeTransport(FakeAsyncTransport(self.app), loop)
+        return FakeTransport(FakeAsyncTransport(self._served), loop)
 
     def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         headers = httpx.Headers(kwargs.pop("headers", None))
@@ -300,6 +318,7 @@ class EmbedFake:
         """Serve this fake over real HTTP (uvicorn in a background thread) for the duration of the block.
 
         `port=0` picks a free port; the running server's `base_url` tells which. Slow faults really sleep here.
+        The upload origin (presigned chunk URLs) is served on a second free port (`upload_base_url`).
         """
         from ._server import RunningServer
 
