@@ -218,15 +218,15 @@ class UploadOrigin:
             record.status = None
 
     async def _put(self, scope: Scope, receive: Receive, send: Send, raw_send: Send, record: RecordedRequest) -> None:
-        if scope["method"] != "PUT":
-            raise _Refused(405, "MethodNotAllowed", "The specified method is not allowed.", {"Allow": "PUT"})
         headers: dict[str, str] = {}
         for key, value in scope["headers"]:
             headers.setdefault(key.decode("latin-1").lower(), value.decode("latin-1"))
-        if "x-api-key" in headers:
+        if "x-api-key" in headers:  # checked first: any request carrying the key is refused
             raise _Refused(403, "AccessDenied", "The upload origin refuses requests carrying x-api-key.")
         if "authorization" in headers:
             raise _Refused(400, "InvalidArgument", "Only one auth mechanism allowed; the URL is presigned.")
+        if scope["method"] != "PUT":
+            raise _Refused(405, "MethodNotAllowed", "The specified method is not allowed.", {"Allow": "PUT"})
         issued = self._issued(scope)
         fault = self.fake.chunk_faults.take(issued.upload_id, issued.chunk_index)
         if fault is not None:
