@@ -77,9 +77,10 @@ def _fuzz(data: dict[str, Any] | None) -> str:
             f"{figures['wrapper_parses']} | {figures.get('end_to_end_client_calls', '-')} | {arrays} |"
         )
     return (
-        f"**{data['bodies_total']} random valid bodies** ({data['examples_per_schema']} per schema, seed "
-        f"{data.get('seed', '?')}) covering all {data['declared_responses']} declared responses of the nine "
-        f"operations, **{data['wrapper_parses_total']} wrapper parses**, all typed, no error; plus "
+        f"**{data['bodies_total']} random valid bodies** ({data['examples_per_schema']} per schema, "
+        f"{data.get('examples_per_asset_schema', data['examples_per_schema'])} per asset/upload schema, seed "
+        f"{data.get('seed', '?')}) covering all {data['declared_responses']} declared responses with a body of "
+        f"every operation, **{data['wrapper_parses_total']} wrapper parses**, all typed, no error; plus "
         f"{data['forward_compat_bodies']} hand-written forward-compatibility bodies.\n\n" + "\n".join(rows) + "\n"
     )
 
@@ -169,11 +170,12 @@ adds a per-part Content-Type to schemathesis' file parts. Negative mode is not r
 ## 3. Response bodies parsed
 
 `tests/robustness/test_response_fuzz.py`: every response schema of `openapi.yaml` (success and error bodies
-of all nine operations) is wrapped as the request body of a dummy operation in a throw-away OpenAPI document,
+of every operation) is wrapped as the request body of a dummy operation in a throw-away OpenAPI document,
 and schemathesis' positive strategy draws bodies from it (toolchain.md §7). Each body is validated with
 jsonschema, parsed by the generated model (and checked to be fully typed: no raw dicts, no date-time left as
 a string), and parsed by the wrapper for every (operation, status) that declares the schema; success bodies
-also go end to end through `EmbedClient` and, for task bodies, through `retrieve_arrays`.
+also go end to end through `EmbedClient` and, for task bodies, through `retrieve_arrays` (the asset and
+multipart-upload operations, which the client does not call yet, stop at the wrapper's parse).
 
 {_fuzz(fuzz)}
 Forward compatibility: unknown statuses, options, scopes, quadrants, truncation reasons and metadata input

@@ -1,6 +1,7 @@
 """Contract tests: the generated client against Prism serving openapi.yaml.
 
-Every one of the nine operations is called through the generated `*_detailed` functions:
+Every operation (nine embedding, nine asset and multipart-upload ones; the latter's calls and spot checks are
+in asset_calls.py) is called through the generated `*_detailed` functions:
 (a) every named example of every success response (`Prefer: example=<name>`, names read from
     openapi.yaml) parses into the declared model and carries the example's values;
 (b) `--dynamic` responses (100 per operation) parse into the declared model, losslessly;
@@ -70,6 +71,8 @@ from twelvelabs_embed_generated.models import (
 )
 from twelvelabs_embed_generated.types import File, Response
 
+from .asset_calls import ASSET_CALLS, ASSET_SPOT_CHECKS
+
 pytestmark = pytest.mark.prism
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,19 +106,26 @@ OPERATIONS = _spec_operations()
 
 
 def media(operation_id: str, status: str) -> dict[str, Any]:
-    """The application/json media object of a declared response."""
-    return _resolve(OPERATIONS[operation_id]["responses"][status])["content"]["application/json"]
+    """The application/json media object of a declared response ({} for a response without a body)."""
+    content = _resolve(OPERATIONS[operation_id]["responses"][status]).get("content", {})
+    return content.get("application/json", {})  # type: ignore[no-any-return]
 
 
 def declared_model(operation_id: str, status: str) -> type:
-    """The generated class of the response schema the spec declares for this status."""
+    """The generated class of the response schema the spec declares for this status (NoneType: no body)."""
+    if "schema" not in media(operation_id, status):
+        return type(None)
     name = media(operation_id, status)["schema"]["$ref"].rsplit("/", 1)[1]
     return getattr(models, name)  # type: ignore[no-any-return]
 
 
+def success_statuses(operation_id: str) -> list[str]:
+    return [code for code in OPERATIONS[operation_id]["responses"] if code.startswith("2")]
+
+
 def success_status(operation_id: str) -> str:
-    (status,) = [code for code in OPERATIONS[operation_id]["responses"] if code.startswith("2")]
-    return status
+    """The success status Prism answers with (the first declared 2xx)."""
+    return success_statuses(operation_id)[0]
 
 
 def error_statuses(operation_id: str) -> list[str]:
@@ -195,6 +205,7 @@ CALLS: dict[str, Callable[[AuthenticatedClient | Client], Response[Any]]] = {
     ),
     "listEmbeddingTasksV2": lambda c: list_embedding_tasks_v2.sync_detailed(client=c, page=2, page_limit=50),
     "getEmbeddingTaskV2": lambda c: get_embedding_task_v2.sync_detailed(TASK_ID, client=c),
+    **ASSET_CALLS,
 }
 
 
@@ -256,6 +267,9 @@ def assert_fully_parsed(obj: Any, where: str = "$") -> None:
 def assert_parsed_as(response: Response[Any], status: str, model: type) -> Any:
     body = response.content.decode(errors="replace")
     assert response.status_code == int(status), body
+    if model is type(None):  # a success without a body (deleteAsset)
+        assert (response.parsed, response.content) == (None, b"")
+        return None
     assert isinstance(response.parsed, model), f"parsed {type(response.parsed).__name__}, want {model.__name__}"
     assert_fully_parsed(response.parsed)
     # Lossless: everything the server sent survives the parse (unknown keys in additional_properties).
@@ -264,15 +278,15 @@ def assert_parsed_as(response: Response[Any], status: str, model: type) -> Any:
 
 
 def test_every_operation_is_called() -> None:
-    """The contract tests call exactly the operations of openapi.yaml (nine of them)."""
+    """The contract tests call exactly the operations of openapi.yaml (eighteen of them)."""
     assert sorted(CALLS) == sorted(OPERATIONS)
-    assert len(OPERATIONS) == 9
+    assert len(OPERATIONS) == 18
 
 
 # --------------------------------------------------------------------------- (a) named examples
 
 # Extra checks on real values of particular examples, beyond the generic equality with the example.
-SPOT_CHECKS: dict[tuple[str, str], Callable[[Any], None]] = {}
+SPOT_CHECKS: dict[tuple[str, str], Callable[[Any], None]] = dict(ASSET_SPOT_CHECKS)
 
 
 def spot_check(operation_id: str, example: str) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
@@ -444,6 +458,15 @@ def test_static_default_response_is_the_first_example(prism_static: ServerProces
     response = CALLS["getEmbeddingTaskV2"](connect(prism_static))
     parsed = assert_parsed_as(response, "200", EmbeddingTask)
     assert normalized(parsed.to_dict()) == normalized(example_value("getEmbeddingTaskV2", "200"))
+
+
+@pytest.mark.parametrize("status", ["200", "204"])
+def test_every_delete_success_status_parses(prism_static: ServerProcess, connect: Any, status: str) -> None:
+    """Both declared successes of deleteAsset (204 in older sources, 200 in the newest) carry no body and parse
+    to None, the delete's `force` travelling as a query flag."""
+    assert success_statuses("deleteAsset") == ["200", "204"]
+    response = CALLS["deleteAsset"](connect(prism_static, prefer=f"code={status}"))
+    assert assert_parsed_as(response, status, type(None)) is None
 
 
 # ------------------------------------------------------------------------- (b) --dynamic responses

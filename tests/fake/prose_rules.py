@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from typing import Any
 
@@ -22,6 +23,7 @@ SHORT_MEDIA_URL = "https://media.example.com/clip.mp4?duration=10"
 SYNC_SIBLINGS = ("text", "image", "text_image", "audio", "video", "multi_input")
 ASYNC_SIBLINGS = ("audio", "video", "document", "image")
 MEDIA_KEYS = ("url", "base64_string", "asset_id")
+IMAGE_LIMIT = 32 * 1024 * 1024  # the fake's default limit of multipart images
 DEFAULT_DURATION = 60.0  # the fake's default media duration
 
 
@@ -190,6 +192,34 @@ def _legacy_embed_form(body: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
+def _asset_form(body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /assets`: the file with `direct`, the URL with `url` (never both); metadata a JSON object."""
+    body = dict(body)
+    if body.get("method") == "direct":
+        body.pop("url", None)
+        if not body.get("file"):
+            body["file"] = b"\x00\x00\x00\x18ftypmp42"
+    else:
+        body.pop("file", None)
+        body.setdefault("url", MEDIA_URL)
+    if "user_metadata" in body:
+        try:
+            metadata = json.loads(str(body["user_metadata"]))
+        except ValueError:
+            metadata = None
+        if not isinstance(metadata, dict):
+            body["user_metadata"] = '{"topic": "fuzz"}'
+    return body
+
+
+def _multipart_upload(body: dict[str, Any]) -> dict[str, Any]:
+    """`POST /assets/multipart-uploads`: an image is at most 32 MiB; metadata values as declared."""
+    body = dict(body)
+    if body.get("type") == "image":
+        body["total_size"] = min(int(body.get("total_size", 1)), IMAGE_LIMIT)
+    return body
+
+
 def _keep_label(case: Case) -> None:
     """Keep a rewritten multipart case labelled positive.
 
@@ -215,6 +245,11 @@ def make_positive_valid(case: Case) -> Case:
     elif operation_id == "createVideoEmbeddingTask" and body is not None:
         case.body = _legacy_task_form(body)
         _keep_label(case)
+    elif operation_id == "createAsset" and body is not None:
+        case.body = _asset_form(body)
+        _keep_label(case)
+    elif operation_id == "createMultipartUpload" and body is not None:
+        case.body = _multipart_upload(body)
     elif operation_id == "createLegacyEmbedding" and body is not None:
         case.body = _legacy_embed_form(body)
         _keep_label(case)

@@ -25,6 +25,27 @@ REQUESTS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "createEmbeddingTaskV2": ("POST", "/embed-v2/tasks", {"json": video_task_body()}),
     "listEmbeddingTasksV2": ("GET", "/embed-v2/tasks", {}),
     "getEmbeddingTaskV2": ("GET", f"/embed-v2/tasks/{LEGACY_ID}", {}),
+    "createAsset": ("POST", "/assets", {"files": form(method="url", url=VIDEO_URL)}),
+    "listAssets": ("GET", "/assets", {}),
+    "retrieveAsset": ("GET", f"/assets/{LEGACY_ID}", {}),
+    "deleteAsset": ("DELETE", f"/assets/{LEGACY_ID}", {}),
+    "createMultipartUpload": (
+        "POST",
+        "/assets/multipart-uploads",
+        {"json": {"filename": "talk.mp4", "type": "video", "total_size": 10}},
+    ),
+    "listIncompleteUploads": ("GET", "/assets/multipart-uploads", {}),
+    "getUploadStatus": ("GET", f"/assets/multipart-uploads/{LEGACY_ID}", {}),
+    "reportChunkBatch": (
+        "POST",
+        f"/assets/multipart-uploads/{LEGACY_ID}",
+        {"json": {"completed_chunks": [{"chunk_index": 1, "proof": "x", "proof_type": "etag", "chunk_size": 1}]}},
+    ),
+    "requestAdditionalPresignedUrls": (
+        "POST",
+        f"/assets/multipart-uploads/{LEGACY_ID}/presigned-urls",
+        {"json": {"start": 1, "count": 1}},
+    ),
 }
 
 

@@ -29,7 +29,9 @@ KEY = "fuzz-key"
 # so positive_data_acceptance stays strict. One rule depends on server state and cannot be anticipated by a
 # case rewrite: retrieving a task's embeddings with an `embedding_option` its model does not produce (e.g.
 # `visual-text` of a marengo3.0 task reached through a stateful link) is answered 400 `parameter_invalid`.
-STATE_DEPENDENT_400 = ["retrieveVideoEmbeddings"]
+# The same holds for reporting chunks (the proofs must be the ETags of chunks really uploaded, which only a
+# client that PUT the bytes can know) and for asking for URLs past the session's `total_chunks`.
+STATE_DEPENDENT_400 = ["retrieveVideoEmbeddings", "reportChunkBatch", "requestAdditionalPresignedUrls"]
 POSITIVE_STATUSES_WITH_400 = ["2xx", "3xx", "400", "401", "403", "404", "409", "429", "5xx"]
 
 CONFIG: dict[str, Any] = {

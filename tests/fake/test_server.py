@@ -68,6 +68,7 @@ def test_subprocess_prints_a_ready_line(fake_process: ServerProcess) -> None:
     assert len(lines) == 1
     assert f"base_url={fake_process.base_url}/v1.3" in lines[0]
     assert f"api_key={KEY}" in lines[0]
+    assert " upload_origin=http://127.0.0.1:" in lines[0]  # the presigned chunk URLs' own port
 
 
 def test_subprocess_serves_the_api(fake_process: ServerProcess) -> None:

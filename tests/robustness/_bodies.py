@@ -11,6 +11,7 @@ worker starts quickly.
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,11 @@ def draw(name: str, count: int, seed: int) -> list[Any]:
     return bodies
 
 
-def draw_many(names: list[str], count: int, seed: int, workers: int = 2) -> dict[str, list[Any]]:
-    """`draw` for every schema, on `workers` spawned processes (spawn: the parent may run server threads)."""
+def draw_many(names: list[str], count: int | Mapping[str, int], seed: int, workers: int = 2) -> dict[str, list[Any]]:
+    """`draw` for every schema (`count` bodies, or `count[name]`), on `workers` spawned processes (spawn: the
+    parent may run server threads)."""
+    counts = {name: count if isinstance(count, int) else count[name] for name in names}
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = {name: pool.submit(draw, name, count, seed) for name in names}
+        futures = {name: pool.submit(draw, name, counts[name], seed) for name in names}
         return {name: future.result() for name, future in futures.items()}

@@ -39,6 +39,15 @@ OPERATIONS = {
     "POST /embed-v2/tasks",
     "GET /embed-v2/tasks",
     "GET /embed-v2/tasks/{task_id}",
+    "POST /assets",
+    "GET /assets",
+    "GET /assets/{asset_id}",
+    "DELETE /assets/{asset_id}",
+    "POST /assets/multipart-uploads",
+    "GET /assets/multipart-uploads",
+    "GET /assets/multipart-uploads/{upload_id}",
+    "POST /assets/multipart-uploads/{upload_id}",
+    "POST /assets/multipart-uploads/{upload_id}/presigned-urls",
 }
 
 # Prism limit (toolchain.md §4, upstream stoplightio/prism#2672): its multipart parser, parse-multipart-data
@@ -46,7 +55,12 @@ OPERATIONS = {
 # a file part without one kills the whole Prism process (`TypeError ... reading 'trim'`), exactly like a `;`
 # in a part name. RFC 7578 makes that header optional and schemathesis omits it, so every multipart case gets
 # an explicit per-part Content-Type. The values are still schemathesis' own; only the part header is added.
-FILE_PART_TYPES = {"video_file": "video/mp4", "image_file": "image/png", "audio_file": "audio/mpeg"}
+FILE_PART_TYPES = {
+    "video_file": "video/mp4",
+    "image_file": "image/png",
+    "audio_file": "audio/mpeg",
+    "file": "video/mp4",
+}
 
 
 def _config(base_url: str) -> dict[str, Any]:
@@ -66,6 +80,9 @@ def _config(base_url: str) -> dict[str, Any]:
             # Prism limit (toolchain.md §4/§6): security only checks that `x-api-key` is present and accepts any
             # value, so the request with a made-up key that `ignored_auth` sends is answered 200.
             "ignored_auth": {"enabled": False},
+            # Prism limit: it keeps no state, so an asset deleted through the spec's DeleteAsset link is still
+            # served afterwards. The stateful fake passes this check (tests/fake/test_schemathesis.py).
+            "use_after_free": {"enabled": False},
         },
         "reports": {"junit": {"enabled": True, "path": str(JUNIT)}},
     }
@@ -131,7 +148,10 @@ def _run(prism: ServerProcess) -> dict[str, Any]:
         "cases_by_phase": dict(by_phase),
         "cases_by_phase_and_operation": dict(cases),
         "checks_run": dict(checks),
-        "checks_excluded": {"ignored_auth": "Prism accepts any x-api-key value"},
+        "checks_excluded": {
+            "ignored_auth": "Prism accepts any x-api-key value",
+            "use_after_free": "Prism keeps no state: a deleted asset is still served",
+        },
         "stateful": stateful,
         "failures": failures,
         "errors": errors,

@@ -75,6 +75,8 @@ def parse(response: httpx.Response, call: ApiRequest[M], *, secret: ApiKey | Non
     Whatever 2xx code the server chose, the body is read as the operation's one success model.
     """
     raise_for_status(response, secret=secret)
+    if response.status_code == 204:  # No Content: the operation's success carries no body
+        return call.parse_success(None)
     try:
         return call.parse_success(orjson.loads(response.content))
     except _PARSE_ERRORS as error:

@@ -17,6 +17,12 @@ Also: `fake.transport()` / `fake.async_transport()` for your own httpx clients, 
 `create_app()` (a uvicorn factory: `uvicorn --factory twelvelabs_embed.testing:create_app`), and the pytest
 fixtures of `twelvelabs_embed.testing.pytest_plugin`.
 
+Assets and multipart uploads (`POST /assets`, `/assets/multipart-uploads...`): `fake.assets`, `fake.asset(id)`,
+`fake.multipart_uploads`, `fake.chunk_faults`, `fake.expire_upload_urls()`, `fake.fail_asset()`,
+`fake.upload_requests`, `fake.upload_client()`; the presigned chunk URLs point at a separate upload origin
+(host `uploads.embed-fake.test` in-process, a second port when served) that refuses `x-api-key`. Configure
+with `EmbedFake(asset_settings=AssetSettings(chunk_size=..., url_lifetime=...))`.
+
 Media the fake "processes": a URL's duration is its `duration=` query parameter (default 60 s), `fail` or
 `fail=<message>` in the URL makes the task fail, a non-http(s) URL cannot be fetched; uploads, base64 media
 and assets last `upload_duration` (default 60 s); `media_durations` overrides by URL, file name or asset id.
@@ -29,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._app import FakeApp, create_app
+    from ._asset_fake import DEFAULT_UPLOAD_BASE_URL
+    from ._asset_state import AssetSettings, ChunkRecord, FakeAsset, FakeUpload, IssuedUrl
     from ._clock import Clock, FakeClock, WallClock
     from ._defaults import (
         DEFAULT_API_KEY,
@@ -44,11 +52,22 @@ if TYPE_CHECKING:
     from ._server import READY_PREFIX, RunningServer, serve
     from ._spec import packaged_spec_bytes
     from ._transport import FakeAsyncTransport, FakeTransport
+    from ._upload_origin import UPLOAD_HOST, ChunkFault, ChunkFaultKind, ChunkFaults
 
 # Names are imported on first use (PEP 562), so `import twelvelabs_embed.testing.pytest_plugin` (the pytest11
 # entry point, loaded by every pytest session) stays cheap and works without the `testing` extra installed.
 _MODULES = {
     "ALL_OPERATIONS": "_operations",
+    "AssetSettings": "_asset_state",
+    "ChunkFault": "_upload_origin",
+    "ChunkFaultKind": "_upload_origin",
+    "ChunkFaults": "_upload_origin",
+    "ChunkRecord": "_asset_state",
+    "DEFAULT_UPLOAD_BASE_URL": "_asset_fake",
+    "FakeAsset": "_asset_state",
+    "FakeUpload": "_asset_state",
+    "IssuedUrl": "_asset_state",
+    "UPLOAD_HOST": "_upload_origin",
     "API_PREFIX": "_operations",
     "CREATE_OPERATIONS": "_operations",
     "DEFAULT_API_KEY": "_defaults",
@@ -88,18 +107,28 @@ __all__ = [
     "DEFAULT_MEDIA_DURATION",
     "DEFAULT_PORT",
     "DEFAULT_PROCESSING_SECONDS",
+    "DEFAULT_UPLOAD_BASE_URL",
     "READY_PREFIX",
+    "UPLOAD_HOST",
+    "AssetSettings",
     "AudioMetadataSpelling",
+    "ChunkFault",
+    "ChunkFaultKind",
+    "ChunkFaults",
+    "ChunkRecord",
     "Clock",
     "EmbedFake",
     "FakeApp",
+    "FakeAsset",
     "FakeAsyncTransport",
     "FakeClock",
     "FakeTask",
     "FakeTransport",
+    "FakeUpload",
     "Fault",
     "FaultKind",
     "Faults",
+    "IssuedUrl",
     "RateLimit",
     "RecordedRequest",
     "RecordedUpload",

@@ -85,6 +85,9 @@ def parser() -> argparse.ArgumentParser:
         default="warning",
         help="uvicorn's own log level (default warning)",
     )
+    parser.add_argument(
+        "--upload-port", type=_port, default=0, help="port of the upload origin for chunk PUTs (0: a free port)"
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
     return parser
 
@@ -105,6 +108,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         audio_metadata_spelling=args.audio_metadata_spelling,
         log_level=args.log_level,
         log_requests=not args.quiet,
+        upload_port=args.upload_port,
     )
 
 

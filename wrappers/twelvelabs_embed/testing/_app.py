@@ -8,6 +8,7 @@ under uvicorn).
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -303,7 +304,7 @@ def build_app(fake: EmbedFake[Clock]) -> FakeApp:
         by_path.setdefault(operation.path, {})[operation.method] = operation
     api_routes: list[BaseRoute] = [
         Route(
-            API_PREFIX + path.replace("{task_id}", "{task_id:" + _ANY + "}"),
+            API_PREFIX + re.sub(r"\{(\w+)\}", r"{\1:" + _ANY + "}", path),
             _endpoint(handlers, methods),
             methods=list(methods),
         )

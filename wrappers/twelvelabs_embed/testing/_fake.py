@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Self, cast
 import httpx
 from starlette.types import Scope
 
+from ._asset_fake import AssetFakeMixin
+from ._asset_state import AssetSettings
 from ._clock import Clock, FakeClock
 from ._defaults import (
     DEFAULT_API_KEY,
@@ -39,6 +41,7 @@ from ._models import (
 from ._operations import API_PREFIX, OPERATIONS_BY_ID, Operation
 from ._spec import Spec, load_spec
 from ._transport import FakeAsyncTransport, FakeTransport, LoopThread
+from ._upload_origin import OriginRouter
 
 if TYPE_CHECKING:
     # The clock's type parameter defaults to FakeClock (PEP 696), so `EmbedFake()` and a bare `EmbedFake`
@@ -61,8 +64,8 @@ __all__ = ["DEFAULT_API_KEY", "DEFAULT_BASE_URL", "DEFAULT_PROCESSING_SECONDS", 
 DEFAULT_BASE_URL = "https://embed-fake.test" + API_PREFIX
 
 
-class EmbedFake(Generic[ClockT]):
-    """A stateful, in-memory fake of the TwelveLabs Embed API.
+class EmbedFake(AssetFakeMixin, Generic[ClockT]):
+    """A stateful, in-memory fake of the TwelveLabs Embed API, with assets and multipart uploads.
 
     Its type parameter is the type of its clock: `EmbedFake()` is an `EmbedFake[FakeClock]` (so
     `fake.clock.advance(3)` type-checks), `EmbedFake(clock=WallClock())` an `EmbedFake[WallClock]`.
@@ -86,6 +89,9 @@ class EmbedFake(Generic[ClockT]):
             does, "sdk" writes `audio_embedding_option` / `audio_embedding_scope` as the official SDK 1.3.6
             reads them.
 
+        asset_settings: chunk size, URL and session lifetimes, limits and more of the asset and
+            multipart-upload endpoints (`AssetSettings`; see `_asset_fake.py` for the asset API of the fake).
+
     Invalid settings raise ValueError naming the parameter.
     """
 
@@ -104,6 +110,7 @@ class EmbedFake(Generic[ClockT]):
         base_url: str = DEFAULT_BASE_URL,
         record_uploads: bool = False,
         audio_metadata_spelling: AudioMetadataSpelling = DEFAULT_AUDIO_METADATA_SPELLING,
+        asset_settings: AssetSettings | None = None,
     ) -> None:
         if api_keys is None:
             self._keys: frozenset[str] | None = None
@@ -131,7 +138,9 @@ class EmbedFake(Generic[ClockT]):
         self._forced_failures: deque[str] = deque()
         self._counter = 0
         self._app: FakeApp | None = None
+        self._router: OriginRouter | None = None
         self._loop: LoopThread | None = None
+        self._init_assets(asset_settings)
 
     # ------------------------------------------------------------------ settings
 
@@ -275,7 +284,9 @@ class EmbedFake(Generic[ClockT]):
         with self._lock:
             self._requests.clear()
 
-    def _record(self, scope: Scope, body_size: int, operation: Operation | None) -> RecordedRequest:
+    def _record(
+        self, scope: Scope, body_size: int, operation: Operation | None, *, origin: str = "api"
+    ) -> RecordedRequest:
         headers = tuple((key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in scope["headers"])
         record = RecordedRequest(
             method=str(scope["method"]),
@@ -285,6 +296,7 @@ class EmbedFake(Generic[ClockT]):
             body_size=body_size,
             operation=None if operation is None else operation.id,
             received_at=self.clock.now(),
+            origin=origin,
         )
         with self._lock:
             self._requests.append(record)
@@ -301,17 +313,24 @@ class EmbedFake(Generic[ClockT]):
             self._app = build_app(self)
         return self._app
 
+    @property
+    def _served(self) -> OriginRouter:
+        """The API app and the upload origin behind one ASGI app, routed by host (for in-process transports)."""
+        if self._router is None:
+            self._router = OriginRouter(self.app, self.upload_origin)
+        return self._router
+
     def async_transport(self) -> FakeAsyncTransport:
-        """An `httpx.AsyncClient` transport serving from this fake in-process."""
-        return FakeAsyncTransport(self.app)
+        """An `httpx.AsyncClient` transport serving from this fake in-process (API and upload origin)."""
+        return FakeAsyncTransport(self._served)
 
     def transport(self) -> FakeTransport:
-        """An `httpx.Client` transport serving from this fake in-process."""
+        """An `httpx.Client` transport serving from this fake in-process (API and upload origin)."""
         with self._lock:
             if self._loop is None:
                 self._loop = LoopThread()
             loop = self._loop
-        return FakeTransport(FakeAsyncTransport(self.app), loop)
+        return FakeTransport(FakeAsyncTransport(self._served), loop)
 
     def _client_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         headers = httpx.Headers(kwargs.pop("headers", None))
@@ -331,6 +350,7 @@ class EmbedFake(Generic[ClockT]):
         """Serve this fake over real HTTP (uvicorn in a background thread) for the duration of the block.
 
         `port=0` picks a free port; the running server's `base_url` tells which. Slow faults really sleep here.
+        The upload origin (presigned chunk URLs) is served on a second free port (`upload_base_url`).
         """
         from ._server import RunningServer
 

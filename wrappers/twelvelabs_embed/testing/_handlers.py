@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ._assets import AssetHandlers
 from ._group import Handler, OperationGroup
 from ._json import JSONBody
 from ._legacy import LegacyHandlers
 from ._listing import ListHandlers
 from ._operations import ALL_OPERATIONS, ApiError, Operation
 from ._parsing import RequestParser
+from ._uploads import UploadHandlers
 from ._v2_sync import V2SyncHandlers
 from ._v2_tasks import V2TaskHandlers
 
@@ -33,7 +35,14 @@ if TYPE_CHECKING:
 __all__ = ["GROUPS", "Handlers"]
 
 #: Every group of operations the fake serves.
-GROUPS: tuple[type[OperationGroup], ...] = (LegacyHandlers, ListHandlers, V2SyncHandlers, V2TaskHandlers)
+GROUPS: tuple[type[OperationGroup], ...] = (
+    LegacyHandlers,
+    ListHandlers,
+    V2SyncHandlers,
+    V2TaskHandlers,
+    AssetHandlers,
+    UploadHandlers,
+)
 
 
 class Handlers:

@@ -66,5 +66,4 @@ class MediaResolver:
             kind = "pdf" if data.startswith(b"%PDF") else "text"
             sentences = str(max(1, len(re.findall(rb"[.!?](\s|$)", data))))
             return Media(duration=self.fake.upload_duration, hints={"kind": kind, "sentences": sentences})
-        asset_id = str(source["asset_id"])
-        return Media(duration=self.fake.media_durations.get(asset_id) or self.fake.upload_duration)
+        return self.fake.asset_media(str(source["asset_id"]), field)  # an uploaded asset, or a 400

@@ -81,6 +81,8 @@ class RecordedRequest:
 
     `status` is the status the fake sent (or, for an in-process timeout, would have sent); None when the
     connection was dropped before a status line. `fault` names the injected fault that shaped the answer.
+    Requests to the upload origin have `origin="upload"` and no `operation`; their `body_size` counts the
+    bytes of a chunk received in full.
     """
 
     method: str
@@ -92,6 +94,10 @@ class RecordedRequest:
     received_at: datetime
     status: int | None = None
     fault: FaultKind | None = None
+    #: `api`, or `upload` for the upload origin (presigned chunk PUTs).
+    origin: str = "api"
+    #: The chunk fault (`ChunkFaultKind` value) that shaped an upload-origin answer.
+    chunk_fault: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first value of header `name` (case-insensitive), or None."""

@@ -1,4 +1,5 @@
-"""The nine operations of openapi.yaml, how requests are matched to them, and the two error-body families."""
+"""The operations of openapi.yaml (nine embedding, four asset, five multipart-upload), how requests are matched
+to them, and the two error-body families."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ class Operation:
         object.__setattr__(self, "pattern", re.compile(f"^{regex}\\Z"))
 
 
-# Order matters: `/embed/tasks/{task_id}/status` must be tried before `/embed/tasks/{task_id}`.
+# Order matters: `/embed/tasks/{task_id}/status` must be tried before `/embed/tasks/{task_id}`, and the
+# `/assets/multipart-uploads...` paths before `/assets/{asset_id}` (a path parameter matches anything).
 OPERATIONS: tuple[Operation, ...] = (
     Operation("createLegacyEmbedding", "POST", "/embed", nested_errors=False),
     Operation("createVideoEmbeddingTask", "POST", "/embed/tasks", nested_errors=False),
@@ -47,12 +49,27 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("createEmbeddingTaskV2", "POST", "/embed-v2/tasks", nested_errors=True),
     Operation("listEmbeddingTasksV2", "GET", "/embed-v2/tasks", nested_errors=False),
     Operation("getEmbeddingTaskV2", "GET", "/embed-v2/tasks/{task_id}", nested_errors=True),
+    Operation(
+        "requestAdditionalPresignedUrls",
+        "POST",
+        "/assets/multipart-uploads/{upload_id}/presigned-urls",
+        nested_errors=False,
+    ),
+    Operation("getUploadStatus", "GET", "/assets/multipart-uploads/{upload_id}", nested_errors=False),
+    Operation("reportChunkBatch", "POST", "/assets/multipart-uploads/{upload_id}", nested_errors=False),
+    Operation("createMultipartUpload", "POST", "/assets/multipart-uploads", nested_errors=False),
+    Operation("listIncompleteUploads", "GET", "/assets/multipart-uploads", nested_errors=False),
+    Operation("retrieveAsset", "GET", "/assets/{asset_id}", nested_errors=False),
+    Operation("deleteAsset", "DELETE", "/assets/{asset_id}", nested_errors=False),
+    Operation("createAsset", "POST", "/assets", nested_errors=False),
+    Operation("listAssets", "GET", "/assets", nested_errors=False),
 )
 OPERATIONS_BY_ID: dict[str, Operation] = {operation.id: operation for operation in OPERATIONS}
 
 #: Every operationId.
 ALL_OPERATIONS: frozenset[str] = frozenset(OPERATIONS_BY_ID)
-#: The operations that create embeddings (the ones the real API rate-limits as one bucket).
+#: The operations that create embeddings (the ones the real API rate-limits as one bucket). `createAsset` is
+#: rate-limited too, in a category of its own: `RateLimit(..., operations={"createAsset"})`.
 CREATE_OPERATIONS: frozenset[str] = frozenset(
     {"createLegacyEmbedding", "createVideoEmbeddingTask", "createEmbeddingsV2", "createEmbeddingTaskV2"}
 )

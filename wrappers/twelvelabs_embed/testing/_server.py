@@ -1,5 +1,9 @@
 """Serving the fake over real HTTP with uvicorn: `serve()` (blocking, for the CLI) and `RunningServer`
-(a background thread, for tests of code that needs a real URL)."""
+(a background thread, for tests of code that needs a real URL).
+
+Each also serves the fake's upload origin (the presigned chunk URLs of multipart uploads) on a second port,
+so chunk PUTs really go to another origin; `fake.served_upload_base_url` says where.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from ._app import REQUEST_LOGGER
 from ._clock import Clock, WallClock
@@ -52,9 +57,9 @@ class _Server(uvicorn.Server):
                 self._on_ready(self.port)
 
 
-def _config(fake: EmbedFake[Clock], host: str, port: int, log_level: str) -> uvicorn.Config:
+def _config(fake: EmbedFake[Clock], host: str, port: int, log_level: str, app: ASGIApp | None = None) -> uvicorn.Config:
     return uvicorn.Config(
-        fake.app,
+        fake.app if app is None else app,
         host=host,
         port=port,
         log_level=log_level,
@@ -64,11 +69,45 @@ def _config(fake: EmbedFake[Clock], host: str, port: int, log_level: str) -> uvi
     )
 
 
-def ready_line(host: str, port: int, api_key: str, processing_seconds: float) -> str:
-    return (
+def ready_line(host: str, port: int, api_key: str, processing_seconds: float, upload_url: str | None = None) -> str:
+    line = (
         f"{READY_PREFIX}: base_url=http://{host}:{port}{API_PREFIX} api_key={api_key} "
         f"spec=http://{host}:{port}/openapi.yaml processing_seconds={processing_seconds:g}"
     )
+    return line if upload_url is None else f"{line} upload_origin={upload_url}"
+
+
+class _UploadOriginThread:
+    """The fake's upload origin served by uvicorn on a background thread."""
+
+    def __init__(self, fake: EmbedFake[Clock], host: str, port: int, log_level: str) -> None:
+        self.fake = fake
+        self.host = host
+        self._ready = threading.Event()
+        config = _config(fake, host, port, log_level, app=fake.upload_origin)
+        self._server = _Server(config, on_ready=lambda _port: self._ready.set())
+        self._thread = threading.Thread(target=self._server.run, name="twelvelabs-embed-fake-uploads", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        if self._server.port is None:
+            raise RuntimeError("the upload origin is not running")
+        return f"http://{self.host}:{self._server.port}"
+
+    def start(self, timeout: float = 20.0) -> None:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._ready.wait(0.05):
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the fake's upload origin did not start on {self.host}")
+        self.fake.served_upload_base_url = self.base_url
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.fake.served_upload_base_url = None
 
 
 @contextlib.contextmanager
@@ -102,6 +141,7 @@ def serve(
     fake: EmbedFake[Any] | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    upload_port: int = 0,
 ) -> None:
     """Serve a fake on `host:port` until interrupted (SIGINT/SIGTERM), on wall-clock time.
 
@@ -109,6 +149,7 @@ def serve(
     `twelvelabs-embed fake server ready: base_url=http://HOST:PORT/v1.3 api_key=KEY spec=... processing_seconds=N`.
     `port=0` picks a free port (the line tells which). `api_key=None` accepts any non-empty key.
     Pass `fake` to serve a preconfigured `EmbedFake` instead (the other fake settings are then ignored).
+    The upload origin listens on `upload_port` (0: a free port); the line ends with `upload_origin=URL`.
     With `log_requests` (the default) every request is logged to `err` (default stderr) through the
     `twelvelabs_embed.testing.requests` logger: `METHOD PATH STATUS DURATION ms`. `log_level` is uvicorn's.
 
@@ -129,27 +170,40 @@ def serve(
     fake.spec.prepare()
     stream = sys.stdout if out is None else out
     served = fake
+    uploads = _UploadOriginThread(fake, host, upload_port, log_level)
+    uploads.start()
 
     def announce(actual_port: int) -> None:
-        stream.write(ready_line(host, actual_port, served.api_key, served.processing_seconds) + "\n")
+        line = ready_line(host, actual_port, served.api_key, served.processing_seconds, uploads.base_url)
+        stream.write(line + "\n")
         stream.flush()
 
     server = _Server(_config(fake, host, port, log_level), on_ready=announce)
-    if not log_requests:
-        server.run()
-        return
-    with _request_log(sys.stderr if err is None else err):
-        server.run()
+    try:
+        if not log_requests:
+            server.run()
+            return
+        with _request_log(sys.stderr if err is None else err):
+            server.run()
+    finally:
+        uploads.stop()
 
 
 class RunningServer:
     """A fake served by uvicorn on a background thread (see `EmbedFake.run_server`)."""
 
     def __init__(
-        self, fake: EmbedFake[Clock], *, host: str = DEFAULT_HOST, port: int = 0, log_level: str = "warning"
+        self,
+        fake: EmbedFake[Clock],
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        log_level: str = "warning",
+        upload_port: int = 0,
     ) -> None:
         self.fake = fake
         self.host = host
+        self._uploads = _UploadOriginThread(fake, host, upload_port, log_level)
         self._ready = threading.Event()
         self._server = _Server(_config(fake, host, port, log_level), on_ready=lambda _port: self._ready.set())
         self._thread = threading.Thread(target=self._server.run, name="twelvelabs-embed-fake-server", daemon=True)
@@ -165,8 +219,14 @@ class RunningServer:
         """`http://HOST:PORT/v1.3`."""
         return f"http://{self.host}:{self.port}{API_PREFIX}"
 
+    @property
+    def upload_base_url(self) -> str:
+        """`http://HOST:UPLOAD_PORT`, where the presigned chunk URLs of this server point."""
+        return self._uploads.base_url
+
     def start(self, timeout: float = 20.0) -> None:
         self.fake.spec.prepare()
+        self._uploads.start(timeout)
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.05):
@@ -178,3 +238,4 @@ class RunningServer:
         self._server.should_exit = True
         if self._thread.is_alive():
             self._thread.join(timeout=10)
+        self._uploads.stop()
