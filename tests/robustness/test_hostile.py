@@ -468,7 +468,8 @@ def _report() -> Iterator[None]:
     """Write the figures of this module's runs to reports/hostile.json when the module ends."""
     yield
     if RESULTS:
-        write_report("hostile.json", {"cases": RESULTS, "titles": {c.key: c.title for c in CASES}})
+        titles = {c.key: c.title for c in CASES} | {u.key: u.title for u in UPLOADS}
+        write_report("hostile.json", {"cases": RESULTS, "order": list(titles), "titles": titles})
 
 
 def _record(key: str, client: str, figures: dict[str, Any]) -> None:
@@ -879,4 +880,3 @@ def test_hostile_upload_is_typed_and_bounded(
             "bound": upload.bound,
         },
     )
-    RESULTS.setdefault("_upload_titles", {})[upload.key] = upload.title
