@@ -15,7 +15,7 @@ NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: help install demo bench fuzz generate check-generated lint typecheck test test-fast mock mock-dynamic clean
+.PHONY: help install demo bench fuzz mutate generate check-generated lint typecheck test test-fast mock mock-dynamic clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -65,6 +65,10 @@ bench: ## Benchmarks vs the official SDK and the floor (own venv bench/.venv); w
 
 fuzz: install ## Long fuzzing (FUZZ_EXAMPLES=500): schemathesis vs the fake and Prism, response bodies; refreshes docs/ROBUSTNESS.md
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py tests/robustness -p no:cacheprovider
+	$(PY) scripts/robustness_report.py
+
+mutate: install ## Mutation testing of the core modules (not in `make test`; ~30-60 min; MUTATE_ARGS="--limit 10": a sample); refreshes docs/ROBUSTNESS.md
+	$(PY) scripts/mutate.py $${MUTATE_ARGS:-}
 	$(PY) scripts/robustness_report.py
 
 mock: $(NODE_STAMP) ## Serve openapi.yaml with Prism on :4010 (static examples)
