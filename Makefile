@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 BENCH_ARGS ?=
 CONTRACT_ARGS ?=
 
-.PHONY: help install demo bench fuzz contract-live contract-fake audit-spec generate check-generated lint typecheck test test-fast mock mock-dynamic clean
+.PHONY: help install demo bench fuzz mutate contract-live contract-fake audit-spec generate check-generated lint typecheck test test-fast mock mock-dynamic clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -81,6 +81,10 @@ contract-fake: install ## The contract-live run with a local fake as the upstrea
 
 audit-spec: $(PY_STAMP) ## Diff the embed and asset operations of the official TwelveLabs spec against openapi.yaml
 	$(PY) scripts/audit_spec.py
+
+mutate: install ## Mutation testing of the core modules (not in `make test`; ~30-60 min; MUTATE_ARGS="--limit 10": a sample); refreshes docs/ROBUSTNESS.md
+	$(PY) scripts/mutate.py $${MUTATE_ARGS:-}
+	$(PY) scripts/robustness_report.py
 
 mock: $(NODE_STAMP) ## Serve openapi.yaml with Prism on :4010 (static examples)
 	npx --no-install prism mock --port 4010 openapi.yaml

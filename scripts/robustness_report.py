@@ -4,7 +4,8 @@
     .venv/bin/python scripts/robustness_report.py                         # rewrites docs/ROBUSTNESS.md
 
 Inputs (all written by tests, all gitignored): reports/schemathesis-prism.json, schemathesis-fake.json,
-response-fuzz.json, fault-matrix.md/.json, bad-input.json, secret-guard.json. A missing file leaves its
+response-fuzz.json, fault-matrix.md/.json, bad-input.json, secret-guard.json, hostile.json, and
+mutation.json (written by `make mutate`, which is not part of `make test`). A missing file leaves its
 section saying so; nothing is invented. The fault-matrix test compares its table with the one embedded here.
 """
 
@@ -128,10 +129,79 @@ def _guard(data: dict[str, Any] | None) -> str:
     )
 
 
+def _cell(figures: dict[str, Any] | None) -> str:
+    if figures is None:
+        return "-"
+    if "exit" in figures:
+        return f"exit {figures['exit']}, {figures['seconds']:.1f} s, {figures['peak_rss_mb']:.0f} MB RSS"
+    peak = figures.get("peak_mb")
+    memory = "not traced" if peak is None else f"{peak:.1f} MB"
+    return f"{figures['outcome']}, {figures['seconds']:.2f} s, {memory}"
+
+
+def _hostile(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("hostile.json")
+    cases = dict(data["cases"])
+    baseline = cases.pop("baseline", {}).get("cli")
+    titles = data["titles"]
+    rows = [
+        "| case | bound (library / CLI) | sync client | async client | CLI |",
+        "|---|---|---|---|---|",
+    ]
+    for key in data["order"]:
+        runs = cases.get(key)
+        if not runs:
+            continue
+        library = runs.get("sync") or runs.get("async") or {}
+        cli = runs.get("cli")
+        bound = f"{library.get('bound', 0):g} s" + (f" / {cli['bound']:g} s" if cli else "")
+        rows.append(
+            f"| {titles.get(key, key)} | {bound} | {_cell(runs.get('sync'))} | {_cell(runs.get('async'))} | "
+            f"{_cell(cli) if cli else 'n/a'} |"
+        )
+    base = (
+        f"A healthy `status` call took the CLI {baseline['seconds']:.1f} s and {baseline['peak_rss_mb']:.0f} MB RSS "
+        "in the same run (start-up included, with the other CLI cases running beside it).\n\n"
+        if baseline
+        else ""
+    )
+    return base + "\n".join(rows) + "\n"
+
+
+def _mutation(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return _missing("mutation.json") + "Run `make mutate` (several minutes) to produce it.\n"
+    rows = ["| module | mutants | killed | survived | score |", "|---|---|---|---|---|"]
+    for name, figures in sorted(data["modules"].items()):
+        total = figures["killed"] + figures["survived"]
+        score = 100.0 * figures["killed"] / total if total else 100.0
+        rows.append(f"| `{name}` | {total} | {figures['killed']} | {figures['survived']} | {score:.1f}% |")
+    total = data["killed"] + data["survived"]
+    rows.append(
+        f"| **all** | **{total}** | **{data['killed']}** | **{data['survived']}** | "
+        f"**{100.0 * data['killed'] / total if total else 100.0:.1f}%** |"
+    )
+    survivors = "\n".join(
+        f"- `{s['module']}:{s['line']}` {s['mutation']}" + (f" — {s['why']}" if s.get("why") else "")
+        for s in data["survivors"]
+    )
+    return (
+        f"**{data['killed']} of {total} mutants killed ({100.0 * data['killed'] / total if total else 100.0:.1f}%)**, "
+        f"{data['timeouts']} of them by a timeout; tests run per mutant: `{data['tests']}`; "
+        f"{data['seconds']:.0f} s in all.\n\n"
+        + "\n".join(rows)
+        + "\n\nSurviving mutants:\n\n"
+        + (survivors or "- none")
+        + "\n"
+    )
+
+
 def render() -> str:
     prism, fake, fuzz = _load("schemathesis-prism.json"), _load("schemathesis-fake.json"), _load("response-fuzz.json")
     matrix, matrix_data = _load("fault-matrix.md"), _load("fault-matrix.json")
     inputs, guard = _load("bad-input.json"), _load("secret-guard.json")
+    hostile, mutation = _load("hostile.json"), _load("mutation.json")
     return f"""# Robustness: bad input, faults and fuzzing
 
 What the client has been shown to survive, with the figures of the last recorded run. Every number below is
@@ -200,8 +270,9 @@ parsed is not retried by a single call, but a wait absorbs it; a body with a wro
 JSON is read as JSON; `Retry-After` replaces the backoff (asserted: the first retry of the 429 row waits
 exactly 1 s, the row without the header waits the backoff's 0.5 s).
 
-A wait's deadline is checked between polls: the transport's retries inside the last poll can run past it by
-at most one poll's retry budget (1.5 s with `max_retries=2`; asserted in the "server down" cell).
+A wait's deadline bounds everything inside it: each poll's request, its retries and any `Retry-After` pause are
+clipped to the time the wait has left, plus a final poll's grace of 0.5 s (`FINAL_POLL_GRACE`; asserted in the
+"server down" cell and in section 7).
 
 ## 5. Inputs rejected
 
@@ -234,14 +305,53 @@ a test checks the poll schedule stays finite and within its bounds with it.
   boundary, `--` and CRLF runs, `Content-Disposition` lines, all 256 byte values) reach the fake over real HTTP
   with the same SHA-256 and inject no form field; every request uses a fresh random boundary.
 
+## 7. Hostile servers
+
+`tests/robustness/test_hostile.py`: raw asyncio servers on loopback ports (`tests/robustness/_hostile.py`),
+each behaving as no honest server would, against the sync client, the async client and the CLI (a
+subprocess with `TWELVELABS_BASE_URL` pointing at the server). Every library run must end within its bound,
+raise exactly the `EmbedError` named (never `MemoryError`, `RecursionError`, `OverflowError`, `RuntimeError` or
+an h11 error), and never show the API key (the secret guard checks its logs, the error and its chain); the
+memory figure is the peak of traced Python allocations during the call (tracemalloc), asserted under 100 MB
+where memory is the point (the 10 MiB-capped endless and bomb bodies, the uploads). The CLI must exit
+non-zero (zero for a listing, and for a valid answer behind absurd headers) without a traceback or the key,
+within its bound; its memory figure is its peak RSS (wait4). It runs with the library's defaults
+(`max_response_bytes` 1 GiB), so its endless and bomb rows are bounded by the wait's deadline rather than by
+the cap. How each bound is kept:
+
+- Every socket operation of the client's own transport is clipped to the call's deadline
+  (`_async/_transport.py`): a dripped head or body ends at `Timeouts.total`, or at a wait's deadline plus
+  0.5 s. With a caller's `transport=`/`http_client=` or an environment proxy, the deadline is kept by the
+  per-phase timeouts (clipped at each attempt) and between body chunks instead.
+- The body is read in chunks against `max_response_bytes`, counted as received and after decompression.
+- A `Retry-After` longer than the time left is not waited for; an absurd HTTP date is ignored; every answer
+  is read and closed on every path (105 answers with an overflowing date, then a healthy call, share one
+  pooled connection).
+- Error bodies are parsed with orjson (1024 levels at most); the key is redacted from the code, message,
+  details and request id of an error.
+- A listing stops when a page repeats any earlier page.
+- An upload reads exactly the size checked before the request (a file that changes is a `ValidationError`),
+  or up to the limit when no size can be known, and each read ends by the call's deadline.
+
+{_hostile(hostile)}
+## 8. Mutation testing
+
+`make mutate` (`scripts/mutate.py`, not part of `make test`): one small change at a time to the core modules
+(`_retry.py`, `_polling.py`, `_pagination.py`, `_exchange.py`, `_responses.py`, `_config.py`,
+`_validation.py`): a comparison flipped, a constant shifted by one, a `raise` deleted, `and`/`or` swapped,
+a `return` value replaced; each mutant runs the fast tests of its module with `-x` and a timeout, and counts as
+killed when they fail.
+
+{_mutation(mutation)}
 ## Not covered
 
 - Prism in negative mode (see section 1); the fake covers negative mode.
 - A base64 document at the real 512 MiB limit (the test lowers the limit to 1 MiB to keep memory small; the
   audio, video and image limits are tested at their real values).
 - HTTPS end to end (no TLS server in the tests): TLS is checked on the transport's SSL context.
-- Proxies from the environment (`HTTPS_PROXY`): the client passes its own transport to httpx, which then
-  ignores them; use `http_client=` to bring a proxied client.
+- Proxies from the environment (`HTTPS_PROXY`, ...): with one set, the client lets httpx build its own
+  transports (which honour it), and a dripping server behind the proxy is bounded by the per-phase timeouts
+  and the checks between body chunks rather than by the clipped sockets of section 7.
 """
 
 

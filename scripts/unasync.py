@@ -29,6 +29,9 @@ HEADER = "# Generated from _async/{name} by scripts/unasync.py; do not edit.\n"
 # (pattern, replacement), applied in this order; `\b` boundaries are added around each pattern.
 SUBSTITUTIONS: list[tuple[str, str]] = [
     ("AsyncIterator", "Iterator"),
+    ("AsyncByteStream", "SyncByteStream"),  # httpx's names: `httpx.ByteStream` is something else
+    ("AnyIOBackend", "SyncBackend"),  # httpcore's network backends
+    ("StopAsyncIteration", "StopIteration"),
     ("DEFAULT_ASYNC_SLEEP", "DEFAULT_SLEEP"),
     ("Async([A-Z][A-Za-z0-9_]*)", r"\1"),  # AsyncEmbedClient, httpx.AsyncClient, AsyncSleep, AsyncTasks, ...
     ("async def", "def"),
@@ -37,6 +40,9 @@ SUBSTITUTIONS: list[tuple[str, str]] = [
     ("await ", ""),
     ("aclose", "close"),
     ("aiter_bytes", "iter_bytes"),
+    ("handle_async_request", "handle_request"),
+    ("__aiter__", "__iter__"),
+    ("__anext__", "__next__"),
     ("__aenter__", "__enter__"),
     ("__aexit__", "__exit__"),
     ("anotify", "notify"),

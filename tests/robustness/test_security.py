@@ -260,7 +260,7 @@ def test_redirect_within_the_origin_keeps_the_key(origins: tuple[Origin, Origin]
 
 # ---------------------------------------------------------------- (c) TLS verification
 def _ssl_context(client: EmbedClient | AsyncEmbedClient) -> ssl.SSLContext:
-    inner = client._http._transport  # the httpx client's own transport, which this client never replaces
+    inner = client._http._transport  # the client's DeadlineTransport, on the same httpcore pool httpx builds
     context = inner._pool._ssl_context  # type: ignore[union-attr]
     assert isinstance(context, ssl.SSLContext)
     return context

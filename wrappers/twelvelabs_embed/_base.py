@@ -87,6 +87,7 @@ class ClientBase:
             creates=creates,
             deadline=own if deadline is None else min(own, deadline),
             max_response_bytes=self.max_response_bytes,
+            clock=self._clock,
         )
 
 

@@ -14,8 +14,11 @@ The request objects a caller can reach (`response.request`, `error.request`) nev
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -68,7 +71,7 @@ class CallSettings:
 
     `creates`: the request creates something on the server (a task, an asset, an upload), so it is
     never sent again once it may have reached the server. It is declared where the call is written.
-    `deadline`: the clock reading by which the call ends, whatever the server does.
+    `deadline`: the reading of `clock` (the client's) by which the call ends, whatever the server does.
     """
 
     retry: RetryPolicy
@@ -76,6 +79,7 @@ class CallSettings:
     creates: bool
     deadline: float
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False)
 
 
 def settings_of(request: httpx.Request) -> CallSettings:
@@ -83,6 +87,42 @@ def settings_of(request: httpx.Request) -> CallSettings:
     if not isinstance(settings, CallSettings):  # pragma: no cover - every request is built by build_request
         raise TypeError("request was not built by twelvelabs_embed")
     return settings
+
+
+#: (clock, deadline) of a call; `Deadline` readings come from its clock.
+Deadline = tuple[Callable[[], float], float]
+
+#: The deadline of the call whose bytes move now. The client's own transport (`_async/_transport.py`)
+#: sets it around each step of an exchange, so its network streams can clip every socket operation.
+_CURRENT: ContextVar[Deadline | None] = ContextVar("twelvelabs_embed_deadline", default=None)
+
+
+def deadline_of(request: httpx.Request) -> Deadline | None:
+    """The (clock, deadline) a request carries, or None for a request not built by this client."""
+    settings = request.extensions.get(EXTENSION)
+    return (settings.clock, settings.deadline) if isinstance(settings, CallSettings) else None
+
+
+@contextmanager
+def deadline_scope(deadline: Deadline | None) -> Iterator[None]:
+    """Make `deadline` the one `clip` applies, for the duration of the block."""
+    token = _CURRENT.set(deadline)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def clip(timeout: float | None, expired: Callable[[str], Exception]) -> float | None:
+    """`timeout` shortened to the time the current call has left; `expired(...)` is raised when none is left."""
+    current = _CURRENT.get()
+    if current is None:
+        return timeout
+    clock, deadline = current
+    left = deadline - clock()
+    if left <= 0:
+        raise expired("the call's deadline passed")
+    return left if timeout is None else min(timeout, left)
 
 
 def build_request(

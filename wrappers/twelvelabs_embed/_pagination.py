@@ -34,8 +34,8 @@ class Pager:
     """One listing walk: the page to ask for, the items to hand out, and when to stop.
 
     It stops at the last page (see `next_page`), after `max_items`, after `MAX_PAGES`, and when a
-    page repeats the ids of the one before (a server that ignores `page` would otherwise be walked
-    forever).
+    page repeats the ids of any page before it (a server that ignores `page`, or cycles through a few
+    pages, would otherwise be walked forever). Only a hash of each page's ids is kept.
     """
 
     def __init__(self, first: int, page_limit: int, max_items: int | None) -> None:
@@ -44,17 +44,17 @@ class Pager:
         self.max_items = max_items
         self.yielded = 0
         self.pages = 0
-        self._previous: list[str] | None = None
+        self._seen: set[int] = set()
 
     def accept(self, page: EmbeddingTaskList) -> list[MediaEmbeddingTask]:
         """The items of the page just fetched that are to be handed out; moves to the next page."""
         assert self.number is not None
         items = page_items(page)
-        ids = [str(item.id) for item in items]
-        if ids and ids == self._previous:
+        fingerprint = hash(tuple(str(item.id) for item in items))
+        if items and fingerprint in self._seen:
             self.number = None
             return []
-        self._previous = ids
+        self._seen.add(fingerprint)
         self.pages += 1
         following = next_page(page, self.number, self.page_limit)
         self.number = following if self.pages < MAX_PAGES else None

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 from twelvelabs_embed_generated.models import (
     AssetEmbeddingScope,
@@ -122,7 +122,7 @@ class LegacyTaskRequest:
             )
 
 
-def _file(payload: IO[bytes], upload: v.LocalFile) -> File:
+def _file(payload: v.UploadReader, upload: v.LocalFile) -> File:
     return File(payload=payload, file_name=upload.name)  # type: ignore[arg-type]  # File wants BinaryIO
 
 

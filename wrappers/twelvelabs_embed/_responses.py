@@ -37,6 +37,19 @@ def _redact(text: str | None, secret: ApiKey | None) -> str | None:
     return text.replace(key, "****") if key and key in text else text
 
 
+def _redact_all(value: Any, secret: ApiKey | None) -> Any:
+    """`value` (the server's `details`: JSON, at most orjson's 1024 levels) with the key replaced in every string."""
+    if secret is None:
+        return value
+    if isinstance(value, str):
+        return _redact(value, secret)
+    if isinstance(value, dict):
+        return {_redact(str(k), secret): _redact_all(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_all(item, secret) for item in value]
+    return value
+
+
 def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, dict[str, Any]]:
     """(code, message, details) from either error body shape, or from whatever text came back."""
     try:
@@ -94,13 +107,15 @@ def raise_for_status(response: httpx.Response, *, secret: ApiKey | None = None) 
         return
     code, message, details = _error_fields(response)
     retry_after = parse_retry_after(response.headers) if status in (429, 503) else None
-    raise status_error_class(status)(
+    error = status_error_class(status)(
         response=response,
         code=_redact(code, secret),
         message=_redact(message, secret),
-        details=details,
+        details=_redact_all(details, secret),
         retry_after=retry_after,
     )
+    error.request_id = _redact(error.request_id, secret)
+    raise error
 
 
 def read_arrays(

@@ -11,9 +11,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
 import math
 import os
 import re
+import select
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -24,7 +26,8 @@ from typing import IO, Any, TypeVar
 
 import httpx
 
-from ._errors import ValidationError
+from ._errors import APITimeoutError, ValidationError
+from ._exchange import clip
 
 __all__ = ["Range"]
 
@@ -177,8 +180,9 @@ def timestamp(field: str, value: Any) -> dt.datetime:
 class LocalFile:
     """A validated upload: a regular file on disk (checked, not opened) or a caller's open binary file.
 
-    `open_upload` opens a path once, for the request that sends it; a caller's file object is used
-    as it is and left open (its owner closes it).
+    `size` is the byte count when it was checked (None when a file object's size cannot be known
+    without reading it: a pipe, a socket, an endless stream). `open_upload` opens a path once, for the
+    request that sends it; a caller's file object is used as it is and left open (its owner closes it).
     """
 
     field: str
@@ -186,6 +190,32 @@ class LocalFile:
     path: Path | None = None
     size: int | None = None
     file: IO[bytes] | None = None
+    max_bytes: int | None = None
+
+
+def _too_large(field: str, size: int, max_bytes: int, value: Any) -> ValidationError:
+    return ValidationError(
+        field, f"file is {size} bytes; the limit is {max_bytes} bytes ({max_bytes // MiB} MiB)", value
+    )
+
+
+def _known_size(file: Any) -> int | None:
+    """The size of a file object without reading it: a regular file's, or a seekable stream's; else None."""
+    try:
+        info = os.fstat(file.fileno())
+    except (AttributeError, OSError, ValueError):
+        info = None
+    if info is not None:
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
+    try:
+        if not file.seekable():
+            return None
+        here = file.tell()
+        end = int(file.seek(0, os.SEEK_END))
+        file.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end
 
 
 def upload(field: str, value: Any, *, max_bytes: int) -> LocalFile:
@@ -203,26 +233,116 @@ def upload(field: str, value: Any, *, max_bytes: int) -> LocalFile:
         if info.st_size == 0:
             raise ValidationError(field, f"file is empty: {str(path)!r}", str(path))
         if info.st_size > max_bytes:
-            raise ValidationError(
-                field,
-                f"file is {info.st_size} bytes; the limit is {max_bytes} bytes ({max_bytes // MiB} MiB)",
-                str(path),
-            )
-        return LocalFile(field, path.name, path=path, size=info.st_size)
+            raise _too_large(field, info.st_size, max_bytes, str(path))
+        return LocalFile(field, path.name, path=path, size=info.st_size, max_bytes=max_bytes)
     if hasattr(value, "read"):
         mode = getattr(value, "mode", "rb")
         if isinstance(mode, str) and "b" not in mode:
             raise ValidationError(field, "file object must be opened in binary mode ('rb')", value)
         name = os.path.basename(str(getattr(value, "name", "upload"))) or "upload"
-        return LocalFile(field, name, file=value)
+        size = _known_size(value)
+        if size is not None and size > max_bytes:
+            raise _too_large(field, size, max_bytes, value)
+        return LocalFile(field, name, size=size, file=value, max_bytes=max_bytes)
     raise ValidationError(field, f"must be a file path or a binary file object, got {type(value).__name__}", value)
 
 
+class UploadReader:
+    """The bytes of one upload as the request reads them: exactly the checked size, never forever.
+
+    httpx computes the multipart Content-Length from the size a file has when the request is built and
+    then reads until EOF; a file that grows or shrinks meanwhile made h11 refuse the body mid-send, and
+    a pipe or an endless stream was read without end. This reader hands out exactly `size` bytes when
+    the size was known (a file that changed is a `ValidationError` naming the field), up to `max_bytes`
+    otherwise (sent chunked), and ends each read by the call's deadline (`_exchange.clip`): a pipe
+    whose writer stalls is waited for only until then (`APITimeoutError`).
+    """
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, upload: LocalFile, source: IO[bytes]) -> None:
+        self.field = upload.field
+        self._source = source
+        self._size = upload.size
+        self._max = upload.max_bytes
+        self._position = 0
+        self._select_fd: int | None = None
+        if self._size is None and os.name == "posix":
+            try:
+                self._select_fd = source.fileno()  # a pipe, FIFO, socket or device: wait for it with select
+            except (AttributeError, OSError, ValueError):
+                self._select_fd = None
+
+    def seekable(self) -> bool:
+        if self._size is None:
+            return False
+        try:
+            return bool(self._source.seekable())
+        except (AttributeError, OSError, ValueError):
+            return False
+
+    def tell(self) -> int:
+        if not self.seekable():
+            raise io.UnsupportedOperation("the upload's size is not known")
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Move within the checked size (httpx rewinds to 0 before sending and measures with SEEK_END)."""
+        if not self.seekable() or self._size is None:
+            raise io.UnsupportedOperation("the upload cannot be rewound")
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}[whence]
+        target = min(max(base + offset, 0), self._size)
+        self._source.seek(target)
+        self._position = target
+        return target
+
+    def read(self, size: int = -1) -> bytes:
+        want = self.CHUNK if size is None or size < 0 else size
+        if self._size is not None:
+            left = self._size - self._position
+            if left <= 0:
+                if want and self._read_source(1):
+                    raise ValidationError(
+                        self.field, f"the file grew while it was being sent (it had {self._size} bytes when checked)"
+                    )
+                return b""
+            chunk = self._read_source(min(want, left))
+            if not chunk and want:
+                raise ValidationError(
+                    self.field,
+                    f"the file shrank while it was being sent ({self._position} of the {self._size} bytes "
+                    "it had when checked)",
+                )
+        else:
+            chunk = self._read_source(want)
+            if self._max is not None and self._position + len(chunk) > self._max:
+                raise _too_large(self.field, self._position + len(chunk), self._max, None)
+        self._position += len(chunk)
+        return chunk
+
+    def _read_source(self, size: int) -> bytes:
+        left = clip(None, APITimeoutError)
+        if self._select_fd is not None:
+            ready, _, _ = select.select([self._select_fd], [], [], left)
+            if not ready:
+                raise APITimeoutError(f"{self.field}: no data from the file within the call's deadline")
+            read1 = getattr(self._source, "read1", None)
+            if read1 is not None:
+                return bytes(read1(size))
+        data = self._source.read(size)
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise ValidationError(self.field, f"read() returned {type(data).__name__}, not bytes")
+        return bytes(data)
+
+
 @contextmanager
-def open_upload(upload: LocalFile | None) -> Iterator[IO[bytes] | None]:
-    """The upload's file, open for the duration of one request (a path is opened here and closed after)."""
-    if upload is None or upload.path is None:
-        yield None if upload is None else upload.file
+def open_upload(upload: LocalFile | None) -> Iterator[UploadReader | None]:
+    """The upload, open for the duration of one request (a path is opened here and closed after)."""
+    if upload is None:
+        yield None
+        return
+    if upload.path is None:
+        yield None if upload.file is None else UploadReader(upload, upload.file)
         return
     try:
         handle = upload.path.open("rb")
@@ -231,7 +351,7 @@ def open_upload(upload: LocalFile | None) -> Iterator[IO[bytes] | None]:
             upload.field, f"cannot read {str(upload.path)!r}: {exc.strerror}", str(upload.path)
         ) from exc
     with handle:
-        yield handle
+        yield UploadReader(upload, handle)
 
 
 def base64_payload(field: str, value: Any, *, max_decoded_bytes: int) -> str:

@@ -28,6 +28,7 @@ from .._polling import FINAL_POLL_GRACE, PollPolicy, Waiter
 from .._responses import parse
 from .._retry import RetryPolicy
 from ._resources import AsyncLegacy, AsyncV2
+from ._transport import default_transport
 
 __all__ = ["AsyncEmbedClient"]
 
@@ -95,9 +96,10 @@ class AsyncEmbedClient(ClientBase):
         if transport is not None and http_client is not None:
             raise ConfigurationError("pass transport or http_client, not both")
         if http_client is None:
-            # Without `transport=`, httpx builds its own transports, including the proxy mounts of
-            # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY.
-            http_client = httpx.AsyncClient(transport=transport, verify=verify)
+            # Without `transport=`: the deadline-clipping transport, unless a proxy is configured in the
+            # environment (then httpx builds its own transports, with the proxy mounts of HTTP(S)_PROXY /
+            # ALL_PROXY / NO_PROXY).
+            http_client = httpx.AsyncClient(transport=transport or default_transport(verify), verify=verify)
         else:
             self.timeouts = injected_client_timeouts(http_client.timeout, timeouts)
         self._http = http_client
@@ -148,11 +150,12 @@ class AsyncEmbedClient(ClientBase):
                 raise ex.deadline_passed(request, now - start)
             wire = ex.on_the_wire(request, api_key=self._api_key, origin=self.base_url, now=now)
             try:
-                raw = await self._http.send(wire, stream=True, follow_redirects=False)
-                try:
-                    body = await self._read(raw, request, settings, start)
-                finally:
-                    await raw.aclose()
+                with ex.deadline_scope((self._clock, settings.deadline)):  # uploads read by it end by then too
+                    raw = await self._http.send(wire, stream=True, follow_redirects=False)
+                    try:
+                        body = await self._read(raw, request, settings, start)
+                    finally:
+                        await raw.aclose()
             except httpx.TransportError as error:
                 delay = policy.delay_for_error(error, n, creates=creates, rand=self._rand)
                 if delay is None or not replayable or self._clock() + delay >= settings.deadline:

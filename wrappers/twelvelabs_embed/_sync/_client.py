@@ -29,6 +29,7 @@ from .._polling import FINAL_POLL_GRACE, PollPolicy, Waiter
 from .._responses import parse
 from .._retry import RetryPolicy
 from ._resources import V2, Legacy
+from ._transport import default_transport
 
 __all__ = ["EmbedClient"]
 
@@ -96,9 +97,10 @@ class EmbedClient(ClientBase):
         if transport is not None and http_client is not None:
             raise ConfigurationError("pass transport or http_client, not both")
         if http_client is None:
-            # Without `transport=`, httpx builds its own transports, including the proxy mounts of
-            # HTTP(S)_PROXY / ALL_PROXY / NO_PROXY.
-            http_client = httpx.Client(transport=transport, verify=verify)
+            # Without `transport=`: the deadline-clipping transport, unless a proxy is configured in the
+            # environment (then httpx builds its own transports, with the proxy mounts of HTTP(S)_PROXY /
+            # ALL_PROXY / NO_PROXY).
+            http_client = httpx.Client(transport=transport or default_transport(verify), verify=verify)
         else:
             self.timeouts = injected_client_timeouts(http_client.timeout, timeouts)
         self._http = http_client
@@ -149,11 +151,12 @@ class EmbedClient(ClientBase):
                 raise ex.deadline_passed(request, now - start)
             wire = ex.on_the_wire(request, api_key=self._api_key, origin=self.base_url, now=now)
             try:
-                raw = self._http.send(wire, stream=True, follow_redirects=False)
-                try:
-                    body = self._read(raw, request, settings, start)
-                finally:
-                    raw.close()
+                with ex.deadline_scope((self._clock, settings.deadline)):  # uploads read by it end by then too
+                    raw = self._http.send(wire, stream=True, follow_redirects=False)
+                    try:
+                        body = self._read(raw, request, settings, start)
+                    finally:
+                        raw.close()
             except httpx.TransportError as error:
                 delay = policy.delay_for_error(error, n, creates=creates, rand=self._rand)
                 if delay is None or not replayable or self._clock() + delay >= settings.deadline:
