@@ -94,6 +94,9 @@ Deadline = tuple[Callable[[], float], float]
 
 #: The deadline of the call whose bytes move now. The client's own transport (`_async/_transport.py`)
 #: sets it around each step of an exchange, so its network streams can clip every socket operation.
+#: A context variable, not the request's extensions, because httpcore hands a pooled connection's
+#: network stream no request (its `read`/`write` get bytes and a timeout only); the deadline itself
+#: travels with the request (`CallSettings.deadline`) and the transport reads it from there.
 _CURRENT: ContextVar[Deadline | None] = ContextVar("twelvelabs_embed_deadline", default=None)
 
 
