@@ -98,7 +98,8 @@ def test_fake_server_announces_its_base_url(fake: FakeServer) -> None:
     ready = [line for line in log.splitlines() if line.startswith("twelvelabs-embed fake")]
     assert len(ready) == 1, fake.process.log_tail()
     match = re.match(
-        r"twelvelabs-embed fake server ready: base_url=(\S+) api_key=(\S+) .*processing_seconds=1$", ready[0]
+        r"twelvelabs-embed fake server ready: base_url=(\S+) api_key=(\S+) .*processing_seconds=1 upload_origin=http://\S+$",
+        ready[0],
     )
     assert match, ready[0]
     assert match.group(1) == fake.base_url
