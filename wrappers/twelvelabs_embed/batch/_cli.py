@@ -28,6 +28,7 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from .._errors import ConfigurationError, EmbedError, ValidationError
+from .._polling import PollPolicy
 from ._engine import DEFAULT_CONCURRENCY, BatchResult, Progress, arun, summarize
 from ._items import BatchInputError, ItemOptions, read_inputs
 from ._ledger import LedgerBusyError
@@ -98,6 +99,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--option", action="append", help="default embedding option (repeatable)")
     parser.add_argument("--scope", action="append", help="default embedding scope (repeatable)")
     parser.add_argument("--task-timeout", type=_seconds, metavar="S", help="wait at most S seconds per task")
+    parser.add_argument(
+        "--poll-interval", type=_seconds, metavar="S", help="first status check after S seconds (default 5; it grows)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     parser.add_argument("--no-progress", action="store_true", help="no live progress on stderr")
     parser.set_defaults(batch_run=run)
@@ -121,6 +125,12 @@ def _defaults(args: argparse.Namespace) -> ItemOptions:
         embedding_option=tuple(args.option) if args.option else None,
         embedding_scope=tuple(args.scope) if args.scope else None,
     )
+
+
+def _poll(interval: float | None) -> PollPolicy | None:
+    if interval is None:
+        return None
+    return PollPolicy(initial_interval=interval, multiplier=1.5, max_interval=max(interval, 60.0), jitter=0.1)
 
 
 class _LiveProgress:
@@ -243,6 +253,7 @@ def run(args: argparse.Namespace) -> int:
                     max_rpm=args.max_rpm,
                     retry_failed=args.retry_failed,
                     task_timeout=args.task_timeout or 4 * 3600.0,
+                    poll=_poll(args.poll_interval),
                     progress=live,
                 )
             )
