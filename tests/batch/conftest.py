@@ -38,8 +38,16 @@ class LiveFake:
         return [r for r in self.fake.calls(operation) if r.status is not None and r.status < 300]
 
 
+@pytest.fixture(scope="session")
+def warm_fake() -> None:
+    """The fake's first URL validation builds a grammar (seconds on a busy machine): pay it once, up front."""
+    with EmbedFake() as fake, fake.client() as http:
+        body = {"input_type": "video", "model_name": "marengo3.0", "video": {"media_source": {"url": "https://a.b/c"}}}
+        http.post("/embed-v2/tasks", json=body).raise_for_status()
+
+
 @pytest.fixture
-def live() -> Iterator[LiveFake]:
+def live(warm_fake: None) -> Iterator[LiveFake]:
     fake = EmbedFake(clock=WallClock(), processing_seconds=0.2, upload_duration=12, url_duration=12)
     with fake.run_server() as server:
         yield LiveFake(fake, server)

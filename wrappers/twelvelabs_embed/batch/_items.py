@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -315,7 +316,8 @@ def options_from_mapping(row: Mapping[str, Any], *, where: str) -> tuple[str | N
 
 
 def _is_url(text: str) -> bool:
-    return urlsplit(text).scheme.lower() in ("http", "https")
+    """A URL of any scheme (only http(s) ones are accepted later, with a clear problem for the others)."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", text) is not None
 
 
 def _guess_type(name: str) -> str:

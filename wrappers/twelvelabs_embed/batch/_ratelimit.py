@@ -26,11 +26,11 @@ How `AdaptiveRateLimiter` decides, per request:
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import math
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -188,7 +188,8 @@ class AdaptiveRateLimiter:
         self._counted: set[str] = set()
         self._uncounted: set[str] = set()
         self._probing: set[str] = set()  # operations with their first request in flight
-        self._sent: deque[float] = deque()  # counted send times within the cap's window
+        self._sent: list[float] = []  # counted send times within the cap's window, oldest first
+        self._probe_sent: dict[int, float] = {}  # when each probe of an unknown operation went
         self._inflight: dict[int, str] = {}
         self._next_permit = 1
         self._budget: int | None = None  # what the server has left, as far as we know
@@ -234,10 +235,13 @@ class AdaptiveRateLimiter:
         if operation not in self._counted:
             return math.inf if operation in self._probing else 0.0
         if self.max_per_minute is not None:
-            while self._sent and self._sent[0] <= now - self.window:
-                self._sent.popleft()
+            # A request sent at t reaches the server a little later, by a delay that varies: the margin
+            # keeps the cap true as the server counts it.
+            span = self.window + self._margin()
+            while self._sent and self._sent[0] <= now - span:
+                self._sent.pop(0)
             if len(self._sent) >= self.max_per_minute:
-                return self._sent[0] + self.window - now
+                return self._sent[0] + span - now
         if self._after_pause:  # one probe at a time until an answer tells the budget again
             return math.inf if self._probe is not None else 0.0
         if self._budget is not None and self._budget <= 0:
@@ -248,6 +252,9 @@ class AdaptiveRateLimiter:
                 return self._reset_at - now
             return math.inf if self._counted_inflight() else 0.0
         return 0.0
+
+    def _margin(self) -> float:
+        return 0.02 * self.window + 0.05
 
     def _counted_inflight(self) -> int:
         return sum(1 for op in self._inflight.values() if op not in self._uncounted)
@@ -262,6 +269,7 @@ class AdaptiveRateLimiter:
         self._inflight[permit] = operation
         if operation not in self._counted:
             self._probing.add(operation)
+            self._probe_sent[permit] = now
         else:
             self.stats.counted += 1
             if self.max_per_minute is not None:
@@ -274,6 +282,7 @@ class AdaptiveRateLimiter:
 
     def _learn(self, operation: str, permit: int, seen: Observation, now: float) -> None:
         was = self._inflight.pop(permit, None)
+        sent_at = self._probe_sent.pop(permit, None)
         probe = permit == self._probe
         if probe:
             self._probe = None
@@ -288,7 +297,7 @@ class AdaptiveRateLimiter:
                 if was is not None:
                     self.stats.counted += 1
                     if self.max_per_minute is not None:
-                        self._sent.append(now)
+                        bisect.insort(self._sent, now if sent_at is None else sent_at)
             self._uncounted.discard(operation)
         elif 200 <= seen.status < 300 and operation not in self._counted:
             self._uncounted.add(operation)
