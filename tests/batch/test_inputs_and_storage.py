@@ -116,11 +116,18 @@ def test_the_ledger_commits_grouped_writes_and_allows_one_batch_per_folder(tmp_p
             )
             with pytest.raises(KeyError):
                 await ledger.run(LedgerDB.mark_waiting, "no-such-key")
+            # An error while a create may be on the server keeps the `creating` mark for the next run.
+            extra = make_item("https://e.com/extra.mp4", ItemOptions())
+            await ledger.run(LedgerDB.register, [extra])
+            await ledger.run(LedgerDB.mark_creating, extra.key, 1.0, "url:y")
+            await ledger.run(LedgerDB.record_failure, extra.key, "transient", "the list failed")
+            record = await ledger.run(LedgerDB.get, extra.key)
+            assert record is not None and (record.status, record.error) == ("creating", "the list failed")
             return await ledger.run(LedgerDB.counts)
         finally:
             ledger.close()
 
-    assert asyncio.run(main()) == {"waiting": 300}
+    assert asyncio.run(main()) == {"waiting": 300, "creating": 1}
     Ledger(tmp_path).close()  # the lock is released on close
 
 

@@ -40,7 +40,9 @@ logger = logging.getLogger("twelvelabs_embed.batch")
 
 #: Poll schedule of a batch: tasks of minutes to hours, checked often enough to notice them soon.
 DEFAULT_POLL = PollPolicy(initial_interval=5.0, multiplier=1.5, max_interval=60.0, max_delay_fraction=0.1, jitter=0.1)
-DEFAULT_CONCURRENCY = 16
+#: Items in flight. A task of real media takes minutes: throughput is about concurrency / task duration,
+#: so a library of long media wants more (the rate limiter, not this bound, keeps the pace legal).
+DEFAULT_CONCURRENCY = 64
 
 
 @dataclass(frozen=True)
@@ -338,13 +340,13 @@ class BatchRunner:
         key = item.key
         try:
             if item.problem is not None:
-                await self.ledger.run(LedgerDB.mark_failed, key, "invalid", item.problem)
+                await self.ledger.run(LedgerDB.record_failure, key, "invalid", item.problem)
                 self.tracker.set(key, "failed")
                 return
             try:
                 self.sources.check(item)
             except SourceProblem as problem:
-                await self.ledger.run(LedgerDB.mark_failed, key, problem.kind, str(problem))
+                await self.ledger.run(LedgerDB.record_failure, key, problem.kind, str(problem))
                 self.tracker.set(key, "failed")
                 return
             fingerprint = await self._fingerprint(item)
@@ -370,11 +372,11 @@ class BatchRunner:
             if is_fatal(error):
                 self._fatal = FatalBatchError(f"the API refused the key: {error}", error)
                 return
-            logger.exception("item %s: unexpected error", key)
-            await self.ledger.run(LedgerDB.mark_failed, key, "transient", f"{type(error).__name__}: {error}")
+            logger.warning("item %s: %s", key, error)
+            await self.ledger.run(LedgerDB.record_failure, key, "transient", f"{type(error).__name__}: {error}")
             self.tracker.set(key, "failed")
         except OSError as error:
-            await self.ledger.run(LedgerDB.mark_failed, key, "invalid", f"{item.source}: {error}")
+            await self.ledger.run(LedgerDB.record_failure, key, "invalid", f"{item.source}: {error}")
             self.tracker.set(key, "failed")
 
     async def _fingerprint(self, item: Item) -> str:

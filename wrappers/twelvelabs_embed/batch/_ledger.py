@@ -247,6 +247,15 @@ class LedgerDB:
     def mark_waiting(self, key: str) -> None:
         self._update(key, status="waiting", error_kind=None, error=None)
 
+    def record_failure(self, key: str, kind: str, error: str) -> None:
+        """Mark the item failed, unless its create may be on the server (`creating`): that mark must stay
+        until a listing settles it, so only the error is noted."""
+        row = self.conn.execute("SELECT status FROM items WHERE key = ?", (key,)).fetchone()
+        if row is not None and row[0] == "creating":
+            self._update(key, error_kind=kind, error=error)
+        else:
+            self.mark_failed(key, kind, error)
+
     def mark_failed(self, key: str, kind: str, error: str, **values: Any) -> None:
         self._update(key, status="failed", error_kind=kind, error=error, finished_at=time.time(), **values)
 
