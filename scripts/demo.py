@@ -4,7 +4,9 @@
 2. creates a legacy video task from a local file upload and waits for it with live progress,
    writing the embeddings as .npy (+ a segment table);
 3. creates a v2 video task from a URL and waits for it, writing the embeddings as Parquet;
-4. prints a summary (task ids, segment counts, vector dimension, output files) and stops the server.
+4. embeds a small library (a folder of generated media and a URL list) with the resumable batch,
+   stored as Parquet (`twelvelabs_embed.batch.demo`);
+5. prints a summary (task ids, segment counts, vector dimension, output files) and stops the server.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
+
+from twelvelabs_embed import batch
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(os.environ.get("DEMO_OUTPUT", ROOT / "demo-output"))
@@ -128,6 +132,10 @@ def main() -> int:
             env,
         )
         run(["list", "--api", "v2"], env)
+        print("\n$ python -c 'from twelvelabs_embed import batch; batch.demo(...)'", flush=True)
+        library = batch.demo(OUT / "library", base_url=base_url, api_key=DEMO_KEY)
+        if not library.ok:
+            raise SystemExit(f"the demo batch did not finish: {library.failures}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -142,6 +150,7 @@ def main() -> int:
     print(f"    -> {OUT / 'legacy.npy'}, {OUT / 'legacy.segments.csv'}")
     print(f"  v2 task     {created_id(v2_out)}: {table.num_rows} segments x {dim} dims")
     print(f"    -> {OUT / 'v2.parquet'}")
+    print(f"  batch       {library.done}/{library.total} items, {library.rows} vectors -> {library.folder}")
     print("  fake server stopped")
     return 0
 

@@ -108,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str], resume: list[str]) -> int:
+    if argv[:1] == ["batch"]:  # the batch job has its own parser, options and exit codes (docs/BATCH.md)
+        from twelvelabs_embed.batch._cli import main as batch_main
+
+        return batch_main(argv[1:])
     from ._parser import build_parser
 
     parser = build_parser()

@@ -260,6 +260,14 @@ def build_parser() -> Parser:
     )
     completion.add_argument("shell", metavar="SHELL", choices=COMPLETION_SHELLS, help="bash, zsh or fish")
 
+    batch = commands.add_parser(
+        "batch",
+        help="embed a folder, URL list or manifest into Parquet (resumable, rate-limit aware)",
+        description="Embed a whole library: `twelvelabs-embed batch INPUT -o OUT`, `twelvelabs-embed batch "
+        "status OUT`; `twelvelabs-embed batch --help` lists its options.",
+    )
+    batch.add_argument("arguments", nargs=argparse.REMAINDER, help="see `twelvelabs-embed batch --help`")
+
     fake = commands.add_parser(
         "fake-server",
         help="run the local fake Embed API (no API key needed)",
