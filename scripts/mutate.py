@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import copy
 import json
 import os
@@ -54,7 +55,14 @@ TESTS: dict[str, list[str]] = {
 TIME_LIMIT = 120.0
 
 #: Survivors that no test can tell from the original, with the reason: (module, line text, mutation).
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("_exchange.py", "left = max(settings.deadline - now, 0.001)", "0.001 -> 1.001"): (
+        "the floor only applies with under 1 ms left, and the send loop raises once no time is left"
+    ),
+    ("_config.py", "return False", "returns None"): "`_is_loopback` is only used as a truth value",
+}
+#: Forked children still running (killed if the run itself is stopped).
+_CHILDREN: set[int] = set()
 
 _FLIP = {
     ast.Lt: ast.LtE,
@@ -237,14 +245,17 @@ def run_tests(copy_root: Path, tests: list[str], limit: float) -> str:
             os._exit(int(code))
         except BaseException:
             os._exit(3)
+    _CHILDREN.add(pid)
     start = time.monotonic()
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
+            _CHILDREN.discard(pid)
             return "passed" if os.waitstatus_to_exitcode(status) == 0 else "failed"
         if time.monotonic() - start > limit:
             os.killpg(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+            _CHILDREN.discard(pid)
             return "timeout"
         time.sleep(0.05)
 
@@ -276,8 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most this many mutants per module (evenly spread)")
     parser.add_argument("--workers", type=int, default=2, help="mutants tested side by side (default 2)")
     parser.add_argument("--list", action="store_true", help="print the mutants and exit")
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="re-test only the survivors of reports/mutation.json (after adding tests; the modules must be unchanged)",
+    )
     args = parser.parse_args(argv)
-    modules = args.module or sorted(TESTS)
+    previous = json.loads(REPORT.read_text(encoding="utf-8")) if args.survivors else None
+    modules = args.module or (sorted(previous["modules"]) if previous else sorted(TESTS))
 
     plan: list[tuple[Mutant, int]] = []
     for module in modules:
@@ -292,12 +309,16 @@ def main(argv: list[str] | None = None) -> int:
             step = len(numbered) / args.limit
             numbered = [numbered[int(i * step)] for i in range(args.limit)]
         plan.extend(numbered)
+    if previous is not None:
+        wanted = {(s["module"], s["text"], s["change"]) for s in previous["survivors"]}
+        plan = [(m, o) for m, o in plan if (m.module, m.text, m.mutation) in wanted]
     if args.list:
         for mutant, _occurrence in plan:
             print(f"{mutant.module}:{mutant.line}: {mutant.mutation}  | {mutant.text}")
         print(f"{len(plan)} mutants")
         return 0
 
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below
     started = time.monotonic()
     _preload()
     baseline = _make_copy()
@@ -336,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
             for result in pool.map(test_one, plan):
                 results.append(result)
     finally:
+        for pid in list(_CHILDREN):
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
         for root in copies:
             shutil.rmtree(root, ignore_errors=True)
 
@@ -349,23 +373,37 @@ def main(argv: list[str] | None = None) -> int:
                 {
                     "module": mutant.module,
                     "line": mutant.line,
-                    "mutation": f"{mutant.mutation} in `{mutant.text}`",
+                    "text": mutant.text,
+                    "change": mutant.mutation,
                     "why": why,
                 }
             )
         else:
             by_module[mutant.module]["killed"] += 1
+    seconds = round(time.monotonic() - started, 1)
+    if previous is not None:  # the survivors were re-tested: the rest of the earlier run stands
+        still = {(s["module"], s["text"], s["change"]) for s in survivors}
+        kept = [s for s in previous["survivors"] if (s["module"], s["text"], s["change"]) in still]
+        for module, figures in previous["modules"].items():
+            left = sum(1 for s in kept if s["module"] == module)
+            total = figures["killed"] + figures["survived"]
+            by_module[module] = {"killed": total - left, "survived": left}
+        for s in kept:
+            s["why"] = EQUIVALENT.get((s["module"], s["text"], s["change"]), "")
+        survivors = kept
+        seconds += previous["seconds"]
     killed = sum(f["killed"] for f in by_module.values())
     survived = sum(f["survived"] for f in by_module.values())
     report = {
         "modules": by_module,
         "killed": killed,
         "survived": survived,
-        "timeouts": sum(1 for _m, outcome in results if outcome == "timeout"),
+        "timeouts": sum(1 for _m, outcome in results if outcome == "timeout") + (previous or {}).get("timeouts", 0),
         "tests": "pytest -x on the module's tests in scripts/mutate.py TESTS",
-        "seconds": round(time.monotonic() - started, 1),
+        "seconds": seconds,
         "survivors": survivors,
-        "sampled": bool(args.limit),
+        "sampled": previous["sampled"] if previous else args.limit,
+        "rounds": (previous["rounds"] + 1) if previous else 1,
     }
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

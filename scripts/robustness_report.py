@@ -183,13 +183,21 @@ def _mutation(data: dict[str, Any] | None) -> str:
         f"**{100.0 * data['killed'] / total if total else 100.0:.1f}%** |"
     )
     survivors = "\n".join(
-        f"- `{s['module']}:{s['line']}` {s['mutation']}" + (f" — {s['why']}" if s.get("why") else "")
+        f"- `{s['module']}:{s['line']}` {s['change']} in `{s['text']}`"
+        + (f" (equivalent: {s['why']})" if s.get("why") else "")
         for s in data["survivors"]
     )
+    sampled = data.get("sampled")
+    scope = (
+        f"a sample of {sampled} mutants per module, evenly spread over each module's mutants"
+        if sampled
+        else "every mutant of every core module"
+    )
+    rounds = data.get("rounds", 1)
+    again = f"; the survivors were re-tested after tests were added ({rounds} rounds)" if rounds > 1 else ""
     return (
         f"**{data['killed']} of {total} mutants killed ({100.0 * data['killed'] / total if total else 100.0:.1f}%)**, "
-        f"{data['timeouts']} of them by a timeout; tests run per mutant: `{data['tests']}`; "
-        f"{data['seconds']:.0f} s in all.\n\n"
+        f"{data['timeouts']} of them by the time limit; {scope}{again}; {data['seconds']:.0f} s in all.\n\n"
         + "\n".join(rows)
         + "\n\nSurviving mutants:\n\n"
         + (survivors or "- none")
@@ -202,10 +210,10 @@ def render() -> str:
     matrix, matrix_data = _load("fault-matrix.md"), _load("fault-matrix.json")
     inputs, guard = _load("bad-input.json"), _load("secret-guard.json")
     hostile, mutation = _load("hostile.json"), _load("mutation.json")
-    return f"""# Robustness: bad input, faults and fuzzing
+    return f"""# Robustness: bad input, faults, fuzzing, hostile servers and mutants
 
 What the client has been shown to survive, with the figures of the last recorded run. Every number below is
-produced by a test (tests/robustness, tests/fake/test_schemathesis.py) and rendered by
+produced by a test (tests/robustness, tests/fake/test_schemathesis.py) or by `make mutate`, and rendered by
 `scripts/robustness_report.py` from `reports/*.json`; nothing here is typed by hand.
 
 **Refresh:** run the tests, then the renderer:
@@ -213,6 +221,7 @@ produced by a test (tests/robustness, tests/fake/test_schemathesis.py) and rende
 ```bash
 .venv/bin/pytest tests/fake/test_schemathesis.py tests/robustness    # part of `make test` (bounded sizes)
 FUZZ_EXAMPLES=500 .venv/bin/pytest tests/fake/test_schemathesis.py tests/robustness   # long run (`make fuzz`)
+make mutate                                                          # mutation score (long; not in `make test`)
 .venv/bin/python scripts/robustness_report.py                        # rewrites this file from reports/
 ```
 

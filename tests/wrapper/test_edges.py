@@ -3,6 +3,7 @@ the documented defaults, and the rarer answer shapes (a 3xx without Location, RF
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -12,17 +13,34 @@ import httpx
 import pytest
 
 from twelvelabs_embed import (
+    AsyncEmbedClient,
     AuthenticationError,
+    ConfigurationError,
+    EmbedClient,
     PollPolicy,
     RateLimitError,
     RetryPolicy,
     ServerError,
     Timeouts,
+    TransportError,
     ValidationError,
 )
 from twelvelabs_embed import _validation as v
+from twelvelabs_embed._config import ApiKey, resolve_api_key, resolve_base_url
+from twelvelabs_embed._exchange import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    EXTENSION,
+    CallSettings,
+    build_request,
+    clip,
+    deadline_of,
+    deadline_scope,
+    map_error,
+    settings_of,
+)
 from twelvelabs_embed._requests import legacy_embed_form, legacy_task_form
 from twelvelabs_embed._retry import parse_retry_after
+from twelvelabs_embed_generated.types import ApiRequest
 
 from ._support import TASK_ID, FakeClock, Server, call, json_response, v2_task
 
@@ -534,3 +552,161 @@ def test_multipart_form_sends_whole_numbers_as_integers(mode: str) -> None:
 def _form_fields(request: httpx.Request) -> dict[str, str]:
     body = request.read().decode()
     return dict(re.findall(r'name="([^"]+)"\r\n(?:[^\r\n]+\r\n)*\r\n([^\r]*)\r\n', body))
+
+
+# ---------------------------------------------------------------- configuration edges
+@pytest.mark.parametrize("port", [1, 65535])
+def test_base_url_ports_at_the_ends_of_the_range_are_accepted(port: int) -> None:
+    """Ports 1 and 65535 are valid."""
+    assert resolve_base_url(f"http://127.0.0.1:{port}/v1.3", allow_insecure_http=False).port == port
+
+
+@pytest.mark.parametrize("port", [0, 65536, 99999])
+def test_base_url_ports_just_outside_the_range_are_refused(port: int) -> None:
+    """Ports 0 and 65536 (and beyond) are a ConfigurationError naming the port."""
+    with pytest.raises(ConfigurationError, match=f"invalid port {port}"):
+        resolve_base_url(f"http://127.0.0.1:{port}/v1.3", allow_insecure_http=False)
+
+
+def test_an_unparseable_base_url_is_refused_by_name() -> None:
+    """A URL httpx cannot parse (an unclosed IPv6 bracket) is a ConfigurationError naming base_url."""
+    with pytest.raises(ConfigurationError, match="base_url is not a valid URL"):
+        resolve_base_url("http://[::1", allow_insecure_http=False)
+
+
+@pytest.mark.parametrize("key", ["tlk_a b", "tlk_~", "~", " tlk_x"])
+def test_keys_with_the_printable_ascii_ends_are_accepted(key: str) -> None:
+    """Space (0x20) and tilde (0x7e), the ends of printable ASCII, may appear in a key."""
+    assert resolve_api_key(key).reveal() == key.strip()
+
+
+@pytest.mark.parametrize("key", ["tlk_\x1f", "tlk_\x7f", "tlk_\x80"])
+def test_keys_just_outside_printable_ascii_are_refused(key: str) -> None:
+    """0x1f, 0x7f and 0x80, just outside printable ASCII, are refused with the position, not the key."""
+    with pytest.raises(ConfigurationError, match="position 5") as info:
+        resolve_api_key(key)
+    assert key not in str(info.value)
+
+
+def test_api_key_equality_and_hash_follow_the_value() -> None:
+    """Two ApiKey objects are equal (and hash alike) exactly when their values are; never equal to a str."""
+    assert ApiKey("a") == ApiKey("a") and hash(ApiKey("a")) == hash(ApiKey("a"))
+    assert ApiKey("a") != ApiKey("b") and ApiKey("a") != "a"
+    assert len({ApiKey("a"), ApiKey("a"), ApiKey("b")}) == 2
+
+
+def test_settings_objects_are_frozen() -> None:
+    """Timeouts, RetryPolicy, PollPolicy and CallSettings cannot be changed after they are built."""
+    settings = CallSettings(retry=RetryPolicy(), timeouts=Timeouts(), creates=False, deadline=1.0)
+    for obj, name in (
+        (Timeouts(), "read"),
+        (RetryPolicy(), "max_retries"),
+        (PollPolicy(), "timeout"),
+        (settings, "deadline"),
+    ):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(obj, name, 1)
+
+
+def test_default_byte_cap_is_one_gibibyte() -> None:
+    """max_response_bytes defaults to 1 GiB (2**30), the documented cap, for both clients."""
+    assert DEFAULT_MAX_RESPONSE_BYTES == 1 << 30
+    for make in (EmbedClient, AsyncEmbedClient):
+        assert make("k", base_url="http://127.0.0.1:9/v1.3").max_response_bytes == 1 << 30
+    assert (
+        CallSettings(retry=RetryPolicy(), timeouts=Timeouts(), creates=False, deadline=1.0).max_response_bytes
+        == 1 << 30
+    )
+
+
+# ---------------------------------------------------------------- the exchange's pure parts
+def _built() -> httpx.Request:
+    clock = FakeClock()
+    settings = CallSettings(retry=RetryPolicy(), timeouts=Timeouts(), creates=False, deadline=1010.0, clock=clock)
+    return httpx.Request("GET", "https://api.test/v1.3/x", extensions={EXTENSION: settings})
+
+
+def test_settings_and_deadline_of_a_request() -> None:
+    """A request built by the client yields its settings and (clock, deadline); any other request does not."""
+    request = _built()
+    assert settings_of(request).deadline == 1010.0
+    clock, deadline = deadline_of(request) or (None, None)
+    assert deadline == 1010.0 and clock is not None and clock() == 1000.0
+    foreign = httpx.Request("GET", "https://api.test/")
+    assert deadline_of(foreign) is None
+    with pytest.raises(TypeError):
+        settings_of(foreign)
+
+
+def test_clip_shortens_timeouts_to_the_time_left() -> None:
+    """Outside a deadline scope `clip` returns the timeout as it is; inside, the smaller of it and the time
+    left (the time left for no timeout); at or past the deadline it raises the given error."""
+    clock = FakeClock()
+    assert clip(5.0, TimeoutError) == 5.0 and clip(None, TimeoutError) is None
+    with deadline_scope((clock, 1003.0)):
+        assert clip(5.0, TimeoutError) == 3.0
+        assert clip(2.0, TimeoutError) == 2.0
+        assert clip(None, TimeoutError) == 3.0
+        clock.now = 1003.0
+        with pytest.raises(TimeoutError, match="deadline"):
+            clip(5.0, TimeoutError)
+        clock.now = 1004.0
+        with pytest.raises(TimeoutError):
+            clip(None, TimeoutError)
+    assert clip(5.0, TimeoutError) == 5.0  # the scope ended
+
+
+def test_map_error_cases() -> None:
+    """An EmbedError passes through; a closed client is a ConfigurationError; header text from h11 is hidden;
+    long messages are cut to 200 characters; timeouts and other errors get their classes."""
+    request = _built()
+    own = ValidationError("f", "rule")
+    assert map_error(own, request) is own
+    closed = map_error(RuntimeError("Cannot send a request, as the client has been closed."), request)
+    assert isinstance(closed, ConfigurationError) and "closed" in str(closed)
+    loop = map_error(RuntimeError("bound to a different event loop"), request)
+    assert type(loop).__name__ == "APIConnectionError" and "different event loop" in str(loop)
+    hidden = map_error(httpx.LocalProtocolError("Illegal header value b'secret'"), request)
+    assert "secret" not in str(hidden) and "an invalid header" in str(hidden)
+    long = map_error(httpx.ReadError("x" * 500), request)
+    assert "x" * 200 in str(long) and "x" * 201 not in str(long)
+    assert type(map_error(httpx.ReadTimeout("t"), request)).__name__ == "APITimeoutError"
+    oserror = map_error(OSError(5, "Input/output error"), request)
+    assert "Input/output error" in str(oserror) and oserror.request is request
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_redirect_to_another_scheme_with_a_host_is_not_followed(mode: str) -> None:
+    """`ftp://host/...` has a host but not an http(s) scheme: the 3xx is the answer, nothing is followed."""
+    server = Server(httpx.Response(302, headers={"location": "ftp://files.example/x"}))
+    with pytest.raises(Exception) as info:
+        call(mode, server, get_task)
+    assert getattr(info.value, "status_code", None) == 302 and len(server.requests) == 1
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("status", "kept"), [(303, False), (302, False), (307, True), (308, True)])
+def test_a_redirect_drops_or_keeps_the_body_headers(mode: str, status: int, kept: bool) -> None:
+    """A redirect that turns a POST into a GET drops Content-Length and Content-Type; 307/308 keep them."""
+    target = "https://api.test/v1.3/embed-v2/tasks"
+    created = {"_id": TASK_ID, "status": "processing"}
+    server = Server(httpx.Response(status, headers={"location": target}), json_response(200, created))
+    call(mode, server, lambda c: c.v2.tasks.create(input_type="audio", url="https://example.com/a.mp3"))
+    first, follow = server.requests
+    for name in ("content-length", "content-type"):
+        assert (name in follow.headers) == kept
+        if kept:
+            assert follow.headers[name] == first.headers[name]
+
+
+def test_a_request_that_cannot_be_built_is_a_transport_error() -> None:
+    """Arguments httpx cannot encode become a TransportError naming the operation, before anything is sent."""
+    bad = ApiRequest(
+        operation="made_up",
+        success="EmbeddingTask",
+        kwargs={"method": "post", "url": "/x", "json": {"a": {1, 2}}},  # a set is not JSON
+        parse_success=lambda body: body,
+    )
+    settings = CallSettings(retry=RetryPolicy(), timeouts=Timeouts(), creates=False, deadline=1.0)
+    with httpx.Client() as http, pytest.raises(TransportError, match="cannot build the made_up request"):
+        build_request(http, httpx.URL("https://api.test/v1.3"), bad, settings)

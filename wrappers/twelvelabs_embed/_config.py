@@ -85,7 +85,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool = False) -> httpx.URL:
+def resolve_base_url(base_url: str | None, *, allow_insecure_http: bool) -> httpx.URL:
     """The explicit base URL, else `TWELVELABS_BASE_URL`, else production.
 
     Plain `http://` is accepted only for loopback hosts (the local fake, a mock server) unless
@@ -133,9 +133,6 @@ class Timeouts:
                 raise ConfigurationError(f"Timeouts.{name} must be a positive number of seconds, got {value!r}")
             if value != value or value == float("inf"):
                 raise ConfigurationError(f"Timeouts.{name} must be finite, got {value!r}")
-
-    def to_httpx(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
 def injected_client_timeouts(current: httpx.Timeout, explicit: Timeouts | None) -> Timeouts:
