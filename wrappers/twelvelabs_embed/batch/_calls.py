@@ -50,7 +50,7 @@ def batch_http_client(*, timeouts: Timeouts | None = None, max_connections: int 
     """An httpx client whose answers feed the batch's rate limiter (pass it as `http_client=`)."""
     t = timeouts or Timeouts()
     return httpx.AsyncClient(
-        timeout=t.to_httpx(),
+        timeout=httpx.Timeout(connect=t.connect, read=t.read, write=t.write, pool=t.pool),
         limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         event_hooks={"response": [capture_response]},
     )

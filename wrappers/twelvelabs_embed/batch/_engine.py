@@ -457,7 +457,7 @@ def make_client(
     from .._async import AsyncEmbedClient
 
     key = resolve_api_key(api_key)  # a missing key fails here, before any connection is opened
-    url = str(resolve_base_url(base_url))
+    url = str(resolve_base_url(base_url, allow_insecure_http=False))
     http = batch_http_client(timeouts=timeouts, max_connections=max_connections)
     return AsyncEmbedClient(key, base_url=url, timeouts=timeouts, retry=RetryPolicy(max_retries=0), http_client=http)
 
