@@ -3,6 +3,8 @@
     .venv/bin/python scripts/mutate.py                 # every mutant of every core module (`make mutate`)
     .venv/bin/python scripts/mutate.py --module _retry.py --limit 20    # a quick look
     .venv/bin/python scripts/mutate.py --list          # print the mutants, run nothing
+    .venv/bin/python scripts/mutate.py --module _retry.py   # one module; the report keeps the others' figures
+    .venv/bin/python scripts/mutate.py --survivors     # after adding tests: re-test the survivors only
 
 The mutations (each applied alone, on the AST, so the code stays valid): a comparison flipped (`<` and
 `<=`, `>` and `>=`, `==` and `!=`, `in` and `not in`, `is` and `is not`), a number shifted by one, `True`
@@ -392,18 +394,31 @@ def main(argv: list[str] | None = None) -> int:
             s["why"] = EQUIVALENT.get((s["module"], s["text"], s["change"]), "")
         survivors = kept
         seconds += previous["seconds"]
+    timeouts = sum(1 for _m, outcome in results if outcome == "timeout") + (previous or {}).get("timeouts", 0)
+    rounds = (previous["rounds"] + 1) if previous else 1
+    if previous is None and args.module and REPORT.exists():  # one module at a time: keep the others' figures
+        earlier = json.loads(REPORT.read_text(encoding="utf-8"))
+        if earlier.get("sampled") == args.limit and "rounds" in earlier:
+            for module, figures in earlier["modules"].items():
+                if module not in by_module:
+                    by_module[module] = figures
+                    survivors += [s for s in earlier["survivors"] if s["module"] == module]
+            seconds += earlier["seconds"]
+            timeouts += earlier["timeouts"]
+            rounds = earlier["rounds"]
+    survivors.sort(key=lambda s: (s["module"], s["line"]))
     killed = sum(f["killed"] for f in by_module.values())
     survived = sum(f["survived"] for f in by_module.values())
     report = {
         "modules": by_module,
         "killed": killed,
         "survived": survived,
-        "timeouts": sum(1 for _m, outcome in results if outcome == "timeout") + (previous or {}).get("timeouts", 0),
+        "timeouts": timeouts,
         "tests": "pytest -x on the module's tests in scripts/mutate.py TESTS",
         "seconds": seconds,
         "survivors": survivors,
         "sampled": previous["sampled"] if previous else args.limit,
-        "rounds": (previous["rounds"] + 1) if previous else 1,
+        "rounds": rounds,
     }
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -19,14 +19,18 @@ from twelvelabs_embed import (
     EmbedClient,
     PollPolicy,
     RateLimitError,
+    ResponseParseError,
+    ResponseTooLargeError,
     RetryPolicy,
     ServerError,
     Timeouts,
     TransportError,
     ValidationError,
+    WaitTimeoutError,
 )
 from twelvelabs_embed import _validation as v
 from twelvelabs_embed._config import ApiKey, resolve_api_key, resolve_base_url
+from twelvelabs_embed._errors import status_error_class
 from twelvelabs_embed._exchange import (
     DEFAULT_MAX_RESPONSE_BYTES,
     EXTENSION,
@@ -38,6 +42,7 @@ from twelvelabs_embed._exchange import (
     map_error,
     settings_of,
 )
+from twelvelabs_embed._polling import FINAL_POLL_GRACE, is_transient
 from twelvelabs_embed._requests import legacy_embed_form, legacy_task_form
 from twelvelabs_embed._retry import parse_retry_after
 from twelvelabs_embed_generated.types import ApiRequest
@@ -710,3 +715,52 @@ def test_a_request_that_cannot_be_built_is_a_transport_error() -> None:
     settings = CallSettings(retry=RetryPolicy(), timeouts=Timeouts(), creates=False, deadline=1.0)
     with httpx.Client() as http, pytest.raises(TransportError, match="cannot build the made_up request"):
         build_request(http, httpx.URL("https://api.test/v1.3"), bad, settings)
+
+
+# ---------------------------------------------------------------- waits: the grace and what is transient
+@pytest.mark.parametrize("mode", MODES)
+def test_every_poll_of_a_wait_ends_by_the_wait_deadline_plus_the_grace(mode: str) -> None:
+    """Each poll's request carries the wait's deadline plus FINAL_POLL_GRACE (0.5 s), not the call's own."""
+    assert FINAL_POLL_GRACE == 0.5
+    clock = FakeClock()
+    server = Server(default=lambda r: json_response(200, v2_task("processing")))
+    with pytest.raises(WaitTimeoutError):
+        call(mode, server, lambda c: c.v2.tasks.wait(TASK_ID, timeout=3), clock=clock)
+    deadlines = {request.extensions[EXTENSION].deadline for request in server.requests}
+    assert deadlines == {1000.0 + 3 + 0.5} and len(server.requests) >= 2
+
+
+def test_what_a_wait_absorbs() -> None:
+    """Transport errors, unreadable bodies, 408, 429 and 5xx are transient; other statuses, a body over the
+    cap, a configuration or validation error are not."""
+    response = httpx.Response(500, request=httpx.Request("GET", "https://api.test/"))
+
+    def status(code: int) -> Any:
+        return status_error_class(code)(
+            response=httpx.Response(code, request=response.request), code=None, message=None
+        )
+
+    transient = [
+        TransportError("x"),
+        ResponseParseError("x", response=response),
+        *(status(code) for code in (408, 429, 500, 503, 599)),
+    ]
+    fatal = [
+        *(status(code) for code in (400, 401, 404, 409, 499)),
+        ResponseTooLargeError("x", response=response, limit=1),
+        ConfigurationError("closed"),
+        ValidationError("f", "r"),
+    ]
+    assert all(is_transient(error) for error in transient)
+    assert not any(is_transient(error) for error in fatal)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_poll_over_the_byte_cap_ends_the_wait_at_once(mode: str) -> None:
+    """A status answer larger than max_response_bytes is not retried by the wait: it is raised."""
+    clock = FakeClock()
+    big = json_response(200, {**v2_task("processing"), "pad": "x" * 2000})
+    server = Server(default=lambda r: big)
+    with pytest.raises(ResponseTooLargeError):
+        call(mode, server, lambda c: c.v2.tasks.wait(TASK_ID, timeout=60), clock=clock, max_response_bytes=1000)
+    assert len(server.requests) == 1 and clock.sleeps == []
