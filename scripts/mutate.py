@@ -62,6 +62,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the floor only applies with under 1 ms left, and the send loop raises once no time is left"
     ),
     ("_config.py", "return False", "returns None"): "`_is_loopback` is only used as a truth value",
+    ("_responses.py", 'return text.replace(key, "****") if key and key in text else text', "`and` -> `or`"): (
+        "the key is never empty (checked when the client is built), and replacing an absent key changes nothing"
+    ),
 }
 #: Forked children still running (killed if the run itself is stopped).
 _CHILDREN: set[int] = set()

@@ -44,6 +44,7 @@ from twelvelabs_embed._exchange import (
 )
 from twelvelabs_embed._polling import FINAL_POLL_GRACE, is_transient
 from twelvelabs_embed._requests import legacy_embed_form, legacy_task_form
+from twelvelabs_embed._responses import _redact, _redact_all
 from twelvelabs_embed._retry import parse_retry_after
 from twelvelabs_embed_generated.types import ApiRequest
 
@@ -764,3 +765,50 @@ def test_a_poll_over_the_byte_cap_ends_the_wait_at_once(mode: str) -> None:
     with pytest.raises(ResponseTooLargeError):
         call(mode, server, lambda c: c.v2.tasks.wait(TASK_ID, timeout=60), clock=clock, max_response_bytes=1000)
     assert len(server.requests) == 1 and clock.sleeps == []
+
+
+# ---------------------------------------------------------------- responses: redaction, cuts, the 2xx range
+def test_redaction_walks_details_and_leaves_other_values() -> None:
+    """The key is replaced in every string of the details (keys too), numbers and nulls stay; no key, no change."""
+    key = ApiKey("tlk_SECRET")
+    details = {"k": "tlk_SECRET!", "tlk_SECRET": 1, "n": [None, "x tlk_SECRET", 2.5, {"d": ["tlk_SECRET"]}], "b": True}
+    assert _redact_all(details, key) == {
+        "k": "****!",
+        "****": 1,
+        "n": [None, "x ****", 2.5, {"d": ["****"]}],
+        "b": True,
+    }
+    assert _redact_all(details, None) is details
+    assert _redact("tlk_SECRET", None) == "tlk_SECRET" and _redact(None, key) is None
+    assert _redact("no secret here", key) == "no secret here"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_long_error_texts_are_cut(mode: str) -> None:
+    """A non-JSON error page is shown up to 200 characters, and so is a JSON body of another shape."""
+    server = Server(
+        httpx.Response(502, content=b"<html>" + b"x" * 1000),
+        httpx.Response(502, json=["y" * 1000]),
+    )
+    for expected in ("<html>" + "x" * 194, '["' + "y" * 198):
+        with pytest.raises(ServerError) as info:
+            call(mode, server, get_task, retry=RetryPolicy(max_retries=0))
+        assert info.value.message == expected
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [199, 300])
+def test_statuses_just_outside_2xx_are_errors(mode: str, status: int) -> None:
+    """199 and 300 are not successes: they raise APIStatusError, even with a valid task body."""
+    server = Server(json_response(status, v2_task()))
+    with pytest.raises(Exception) as info:
+        call(mode, server, get_task)
+    assert type(info.value).__name__ == "APIStatusError" and getattr(info.value, "status_code", None) == status
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [200, 201, 299])
+def test_every_2xx_is_read_as_the_success_model(mode: str, status: int) -> None:
+    """Whatever 2xx code the server chose, the body is the operation's success model."""
+    server = Server(json_response(status, v2_task()))
+    assert call(mode, server, get_task).id == TASK_ID
