@@ -4,6 +4,7 @@ the documented defaults, and the rarer answer shapes (a 3xx without Location, RF
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import re
 from pathlib import Path
@@ -40,6 +41,7 @@ from twelvelabs_embed._exchange import (
     deadline_of,
     deadline_scope,
     map_error,
+    replayable,
     settings_of,
 )
 from twelvelabs_embed._polling import FINAL_POLL_GRACE, is_transient
@@ -812,3 +814,26 @@ def test_every_2xx_is_read_as_the_success_model(mode: str, status: int) -> None:
     """Whatever 2xx code the server chose, the body is the operation's success model."""
     server = Server(json_response(status, v2_task()))
     assert call(mode, server, get_task).id == TASK_ID
+
+
+def test_replayable_bodies() -> None:
+    """Bytes and seekable files can be sent again; an unseekable file, or one whose seekable() fails, cannot."""
+
+    class Broken:
+        def read(self, n: int = -1) -> bytes:
+            return b""
+
+        def seekable(self) -> bool:
+            raise ValueError("I/O operation on closed file")
+
+    class Pipe(Broken):
+        def seekable(self) -> bool:
+            return False
+
+    request = _built()
+    assert replayable(request, {}) is True
+    assert replayable(request, {"files": [("a", (None, b"x", "text/plain")), ("b", "raw")]}) is True
+    assert replayable(request, {"files": [("f", ("n", io.BytesIO(b"x"), "video/mp4"))]}) is True
+    assert replayable(request, {"files": [("f", ("n", Pipe(), "video/mp4"))]}) is False
+    assert replayable(request, {"files": [("f", ("n", Broken(), "video/mp4"))]}) is False
+    assert replayable(request, {"files": [("f", ("n", object(), "video/mp4"))]}) is False
