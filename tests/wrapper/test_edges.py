@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from twelvelabs_embed import (
+    APITimeoutError,
     AsyncEmbedClient,
     AuthenticationError,
     ConfigurationError,
@@ -837,3 +838,64 @@ def test_replayable_bodies() -> None:
     assert replayable(request, {"files": [("f", ("n", Pipe(), "video/mp4"))]}) is False
     assert replayable(request, {"files": [("f", ("n", Broken(), "video/mp4"))]}) is False
     assert replayable(request, {"files": [("f", ("n", object(), "video/mp4"))]}) is False
+
+
+# ---------------------------------------------------------------- validation: limits, base64 and readers
+def test_size_limits_are_the_documented_ones() -> None:
+    """The limits embed-api.md states: a 2 GB legacy video, 36 MB base64 audio/video, 32 MB images, 512 MB
+    documents (binary units, as the API counts them)."""
+    assert v.LEGACY_UPLOAD_MAX_BYTES == 2 * 1024**3
+    assert v.BASE64_AV_MAX_BYTES == 36 * 1024**2
+    assert v.BASE64_IMAGE_MAX_BYTES == 32 * 1024**2
+    assert v.BASE64_DOCUMENT_MAX_BYTES == 512 * 1024**2
+
+
+@pytest.mark.parametrize(("payload", "decoded"), [("AAAA", 3), ("AAA=", 2), ("AA==", 1), (" AAAAAA== ", 4)])
+def test_base64_at_and_just_over_the_limit(payload: str, decoded: int) -> None:
+    """Base64 decoding to exactly the limit is accepted (and returned stripped); one byte less of limit refuses it."""
+    assert v.base64_payload("base64_string", payload, max_decoded_bytes=decoded) == payload.strip()
+    with pytest.raises(ValidationError, match=f"decodes to about {decoded} bytes"):
+        v.base64_payload("base64_string", payload, max_decoded_bytes=decoded - 1)
+
+
+def test_a_bad_timestamp_string_is_named_as_such() -> None:
+    """A string that is not RFC 3339 is refused as a date-time, not as a wrong type."""
+    with pytest.raises(ValidationError, match="must be an RFC 3339 date-time, got 'yesterday'"):
+        v.timestamp("started_at", "yesterday")
+
+
+def test_a_checked_upload_cannot_be_changed() -> None:
+    """LocalFile is frozen: what was checked is what is sent."""
+    upload = v.LocalFile("video_file", "v.mp4", size=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        upload.size = 4  # type: ignore[misc]
+
+
+def test_an_endless_reader_hands_out_one_chunk_at_a_time() -> None:
+    """read() without a size returns one 64 KiB chunk of a stream whose size is unknown."""
+
+    class Zeros:
+        mode = "rb"
+
+        def read(self, n: int = -1) -> bytes:
+            return bytes(n if n >= 0 else 10)
+
+    with v.open_upload(v.upload("video_file", Zeros(), max_bytes=1 << 20)) as reader:
+        assert reader is not None and reader.CHUNK == 64 * 1024
+        assert len(reader.read()) == 64 * 1024
+
+
+def test_a_pipe_is_read_as_data_arrives_and_waited_for_only_until_the_deadline() -> None:
+    """A pipe (no size) is read with what has arrived (never blocking for a full chunk); when nothing comes,
+    the read ends at the call's deadline with APITimeoutError."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as source, os.fdopen(write_end, "wb", buffering=0) as sink:
+        upload = v.upload("video_file", source, max_bytes=1 << 20)
+        assert upload.size is None
+        sink.write(b"abc")
+        clock = FakeClock()
+        with v.open_upload(upload) as reader, deadline_scope((clock, 1000.2)):
+            assert reader is not None
+            assert reader.read(65536) == b"abc"
+            with pytest.raises(APITimeoutError, match="video_file"):
+                reader.read(65536)
