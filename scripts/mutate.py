@@ -315,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             numbered = [numbered[int(i * step)] for i in range(args.limit)]
         plan.extend(numbered)
     if previous is not None:
-        wanted = {(s["module"], s["text"], s["change"]) for s in previous["survivors"]}
-        plan = [(m, o) for m, o in plan if (m.module, m.text, m.mutation) in wanted]
+        wanted = {(s["module"], s["line"], s["text"], s["change"]) for s in previous["survivors"]}
+        plan = [(m, o) for m, o in plan if (m.module, m.line, m.text, m.mutation) in wanted]
     if args.list:
         for mutant, _occurrence in plan:
             print(f"{mutant.module}:{mutant.line}: {mutant.mutation}  | {mutant.text}")
@@ -387,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             by_module[mutant.module]["killed"] += 1
     seconds = round(time.monotonic() - started, 1)
     if previous is not None:  # the survivors were re-tested: the rest of the earlier run stands
-        still = {(s["module"], s["text"], s["change"]) for s in survivors}
-        kept = [s for s in previous["survivors"] if (s["module"], s["text"], s["change"]) in still]
+        still = {(s["module"], s["line"], s["text"], s["change"]) for s in survivors}
+        kept = [s for s in previous["survivors"] if (s["module"], s["line"], s["text"], s["change"]) in still]
         for module, figures in previous["modules"].items():
             left = sum(1 for s in kept if s["module"] == module)
             total = figures["killed"] + figures["survived"]

@@ -865,10 +865,12 @@ def test_a_bad_timestamp_string_is_named_as_such() -> None:
 
 
 def test_a_checked_upload_cannot_be_changed() -> None:
-    """LocalFile is frozen: what was checked is what is sent."""
+    """LocalFile and the spec ranges are frozen: what was checked is what is sent."""
     upload = v.LocalFile("video_file", "v.mp4", size=3)
     with pytest.raises(dataclasses.FrozenInstanceError):
         upload.size = 4  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v.CLIP_LENGTH.maximum = 11  # type: ignore[misc]
 
 
 def test_an_endless_reader_hands_out_one_chunk_at_a_time() -> None:
