@@ -3,6 +3,8 @@
     .venv/bin/python scripts/mutate.py                 # every mutant of every core module (`make mutate`)
     .venv/bin/python scripts/mutate.py --module _retry.py --limit 20    # a quick look
     .venv/bin/python scripts/mutate.py --list          # print the mutants, run nothing
+    .venv/bin/python scripts/mutate.py --module _retry.py   # one module; the report keeps the others' figures
+    .venv/bin/python scripts/mutate.py --survivors     # after adding tests: re-test the survivors only
 
 The mutations (each applied alone, on the AST, so the code stays valid): a comparison flipped (`<` and
 `<=`, `>` and `>=`, `==` and `!=`, `in` and `not in`, `is` and `is not`), a number shifted by one, `True`
@@ -60,6 +62,9 @@ EQUIVALENT: dict[tuple[str, str, str], str] = {
         "the floor only applies with under 1 ms left, and the send loop raises once no time is left"
     ),
     ("_config.py", "return False", "returns None"): "`_is_loopback` is only used as a truth value",
+    ("_responses.py", 'return text.replace(key, "****") if key and key in text else text', "`and` -> `or`"): (
+        "the key is never empty (checked when the client is built), and replacing an absent key changes nothing"
+    ),
 }
 #: Forked children still running (killed if the run itself is stopped).
 _CHILDREN: set[int] = set()
@@ -310,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             numbered = [numbered[int(i * step)] for i in range(args.limit)]
         plan.extend(numbered)
     if previous is not None:
-        wanted = {(s["module"], s["text"], s["change"]) for s in previous["survivors"]}
-        plan = [(m, o) for m, o in plan if (m.module, m.text, m.mutation) in wanted]
+        wanted = {(s["module"], s["line"], s["text"], s["change"]) for s in previous["survivors"]}
+        plan = [(m, o) for m, o in plan if (m.module, m.line, m.text, m.mutation) in wanted]
     if args.list:
         for mutant, _occurrence in plan:
             print(f"{mutant.module}:{mutant.line}: {mutant.mutation}  | {mutant.text}")
@@ -382,8 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             by_module[mutant.module]["killed"] += 1
     seconds = round(time.monotonic() - started, 1)
     if previous is not None:  # the survivors were re-tested: the rest of the earlier run stands
-        still = {(s["module"], s["text"], s["change"]) for s in survivors}
-        kept = [s for s in previous["survivors"] if (s["module"], s["text"], s["change"]) in still]
+        still = {(s["module"], s["line"], s["text"], s["change"]) for s in survivors}
+        kept = [s for s in previous["survivors"] if (s["module"], s["line"], s["text"], s["change"]) in still]
         for module, figures in previous["modules"].items():
             left = sum(1 for s in kept if s["module"] == module)
             total = figures["killed"] + figures["survived"]
@@ -392,18 +397,31 @@ def main(argv: list[str] | None = None) -> int:
             s["why"] = EQUIVALENT.get((s["module"], s["text"], s["change"]), "")
         survivors = kept
         seconds += previous["seconds"]
+    timeouts = sum(1 for _m, outcome in results if outcome == "timeout") + (previous or {}).get("timeouts", 0)
+    rounds = (previous["rounds"] + 1) if previous else 1
+    if previous is None and args.module and REPORT.exists():  # one module at a time: keep the others' figures
+        earlier = json.loads(REPORT.read_text(encoding="utf-8"))
+        if earlier.get("sampled") == args.limit and "rounds" in earlier:
+            for module, figures in earlier["modules"].items():
+                if module not in by_module:
+                    by_module[module] = figures
+                    survivors += [s for s in earlier["survivors"] if s["module"] == module]
+            seconds += earlier["seconds"]
+            timeouts += earlier["timeouts"]
+            rounds = earlier["rounds"]
+    survivors.sort(key=lambda s: (s["module"], s["line"]))
     killed = sum(f["killed"] for f in by_module.values())
     survived = sum(f["survived"] for f in by_module.values())
     report = {
         "modules": by_module,
         "killed": killed,
         "survived": survived,
-        "timeouts": sum(1 for _m, outcome in results if outcome == "timeout") + (previous or {}).get("timeouts", 0),
+        "timeouts": timeouts,
         "tests": "pytest -x on the module's tests in scripts/mutate.py TESTS",
         "seconds": seconds,
         "survivors": survivors,
         "sampled": previous["sampled"] if previous else args.limit,
-        "rounds": (previous["rounds"] + 1) if previous else 1,
+        "rounds": rounds,
     }
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

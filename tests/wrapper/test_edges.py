@@ -4,6 +4,7 @@ the documented defaults, and the rarer answer shapes (a 3xx without Location, RF
 from __future__ import annotations
 
 import dataclasses
+import io
 import os
 import re
 from pathlib import Path
@@ -13,20 +14,25 @@ import httpx
 import pytest
 
 from twelvelabs_embed import (
+    APITimeoutError,
     AsyncEmbedClient,
     AuthenticationError,
     ConfigurationError,
     EmbedClient,
     PollPolicy,
     RateLimitError,
+    ResponseParseError,
+    ResponseTooLargeError,
     RetryPolicy,
     ServerError,
     Timeouts,
     TransportError,
     ValidationError,
+    WaitTimeoutError,
 )
 from twelvelabs_embed import _validation as v
 from twelvelabs_embed._config import ApiKey, resolve_api_key, resolve_base_url
+from twelvelabs_embed._errors import status_error_class
 from twelvelabs_embed._exchange import (
     DEFAULT_MAX_RESPONSE_BYTES,
     EXTENSION,
@@ -36,9 +42,12 @@ from twelvelabs_embed._exchange import (
     deadline_of,
     deadline_scope,
     map_error,
+    replayable,
     settings_of,
 )
+from twelvelabs_embed._polling import FINAL_POLL_GRACE, is_transient
 from twelvelabs_embed._requests import legacy_embed_form, legacy_task_form
+from twelvelabs_embed._responses import _redact, _redact_all
 from twelvelabs_embed._retry import parse_retry_after
 from twelvelabs_embed_generated.types import ApiRequest
 
@@ -710,3 +719,185 @@ def test_a_request_that_cannot_be_built_is_a_transport_error() -> None:
     settings = CallSettings(retry=RetryPolicy(), timeouts=Timeouts(), creates=False, deadline=1.0)
     with httpx.Client() as http, pytest.raises(TransportError, match="cannot build the made_up request"):
         build_request(http, httpx.URL("https://api.test/v1.3"), bad, settings)
+
+
+# ---------------------------------------------------------------- waits: the grace and what is transient
+@pytest.mark.parametrize("mode", MODES)
+def test_every_poll_of_a_wait_ends_by_the_wait_deadline_plus_the_grace(mode: str) -> None:
+    """Each poll's request carries the wait's deadline plus FINAL_POLL_GRACE (0.5 s), not the call's own."""
+    assert FINAL_POLL_GRACE == 0.5
+    clock = FakeClock()
+    server = Server(default=lambda r: json_response(200, v2_task("processing")))
+    with pytest.raises(WaitTimeoutError):
+        call(mode, server, lambda c: c.v2.tasks.wait(TASK_ID, timeout=3), clock=clock)
+    deadlines = {request.extensions[EXTENSION].deadline for request in server.requests}
+    assert deadlines == {1000.0 + 3 + 0.5} and len(server.requests) >= 2
+
+
+def test_what_a_wait_absorbs() -> None:
+    """Transport errors, unreadable bodies, 408, 429 and 5xx are transient; other statuses, a body over the
+    cap, a configuration or validation error are not."""
+    response = httpx.Response(500, request=httpx.Request("GET", "https://api.test/"))
+
+    def status(code: int) -> Any:
+        return status_error_class(code)(
+            response=httpx.Response(code, request=response.request), code=None, message=None
+        )
+
+    transient = [
+        TransportError("x"),
+        ResponseParseError("x", response=response),
+        *(status(code) for code in (408, 429, 500, 503, 599)),
+    ]
+    fatal = [
+        *(status(code) for code in (400, 401, 404, 409, 499)),
+        ResponseTooLargeError("x", response=response, limit=1),
+        ConfigurationError("closed"),
+        ValidationError("f", "r"),
+    ]
+    assert all(is_transient(error) for error in transient)
+    assert not any(is_transient(error) for error in fatal)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_poll_over_the_byte_cap_ends_the_wait_at_once(mode: str) -> None:
+    """A status answer larger than max_response_bytes is not retried by the wait: it is raised."""
+    clock = FakeClock()
+    big = json_response(200, {**v2_task("processing"), "pad": "x" * 2000})
+    server = Server(default=lambda r: big)
+    with pytest.raises(ResponseTooLargeError):
+        call(mode, server, lambda c: c.v2.tasks.wait(TASK_ID, timeout=60), clock=clock, max_response_bytes=1000)
+    assert len(server.requests) == 1 and clock.sleeps == []
+
+
+# ---------------------------------------------------------------- responses: redaction, cuts, the 2xx range
+def test_redaction_walks_details_and_leaves_other_values() -> None:
+    """The key is replaced in every string of the details (keys too), numbers and nulls stay; no key, no change."""
+    key = ApiKey("tlk_SECRET")
+    details = {"k": "tlk_SECRET!", "tlk_SECRET": 1, "n": [None, "x tlk_SECRET", 2.5, {"d": ["tlk_SECRET"]}], "b": True}
+    assert _redact_all(details, key) == {
+        "k": "****!",
+        "****": 1,
+        "n": [None, "x ****", 2.5, {"d": ["****"]}],
+        "b": True,
+    }
+    assert _redact_all(details, None) is details
+    assert _redact("tlk_SECRET", None) == "tlk_SECRET" and _redact(None, key) is None
+    assert _redact("no secret here", key) == "no secret here"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_long_error_texts_are_cut(mode: str) -> None:
+    """A non-JSON error page is shown up to 200 characters, and so is a JSON body of another shape."""
+    server = Server(
+        httpx.Response(502, content=b"<html>" + b"x" * 1000),
+        httpx.Response(502, json=["y" * 1000]),
+    )
+    for expected in ("<html>" + "x" * 194, '["' + "y" * 198):
+        with pytest.raises(ServerError) as info:
+            call(mode, server, get_task, retry=RetryPolicy(max_retries=0))
+        assert info.value.message == expected
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [199, 300])
+def test_statuses_just_outside_2xx_are_errors(mode: str, status: int) -> None:
+    """199 and 300 are not successes: they raise APIStatusError, even with a valid task body."""
+    server = Server(json_response(status, v2_task()))
+    with pytest.raises(Exception) as info:
+        call(mode, server, get_task)
+    assert type(info.value).__name__ == "APIStatusError" and getattr(info.value, "status_code", None) == status
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("status", [200, 201, 299])
+def test_every_2xx_is_read_as_the_success_model(mode: str, status: int) -> None:
+    """Whatever 2xx code the server chose, the body is the operation's success model."""
+    server = Server(json_response(status, v2_task()))
+    assert call(mode, server, get_task).id == TASK_ID
+
+
+def test_replayable_bodies() -> None:
+    """Bytes and seekable files can be sent again; an unseekable file, or one whose seekable() fails, cannot."""
+
+    class Broken:
+        def read(self, n: int = -1) -> bytes:
+            return b""
+
+        def seekable(self) -> bool:
+            raise ValueError("I/O operation on closed file")
+
+    class Pipe(Broken):
+        def seekable(self) -> bool:
+            return False
+
+    request = _built()
+    assert replayable(request, {}) is True
+    assert replayable(request, {"files": [("a", (None, b"x", "text/plain")), ("b", "raw")]}) is True
+    assert replayable(request, {"files": [("f", ("n", io.BytesIO(b"x"), "video/mp4"))]}) is True
+    assert replayable(request, {"files": [("f", ("n", Pipe(), "video/mp4"))]}) is False
+    assert replayable(request, {"files": [("f", ("n", Broken(), "video/mp4"))]}) is False
+    assert replayable(request, {"files": [("f", ("n", object(), "video/mp4"))]}) is False
+
+
+# ---------------------------------------------------------------- validation: limits, base64 and readers
+def test_size_limits_are_the_documented_ones() -> None:
+    """The limits embed-api.md states: a 2 GB legacy video, 36 MB base64 audio/video, 32 MB images, 512 MB
+    documents (binary units, as the API counts them)."""
+    assert v.LEGACY_UPLOAD_MAX_BYTES == 2 * 1024**3
+    assert v.BASE64_AV_MAX_BYTES == 36 * 1024**2
+    assert v.BASE64_IMAGE_MAX_BYTES == 32 * 1024**2
+    assert v.BASE64_DOCUMENT_MAX_BYTES == 512 * 1024**2
+
+
+@pytest.mark.parametrize(("payload", "decoded"), [("AAAA", 3), ("AAA=", 2), ("AA==", 1), (" AAAAAA== ", 4)])
+def test_base64_at_and_just_over_the_limit(payload: str, decoded: int) -> None:
+    """Base64 decoding to exactly the limit is accepted (and returned stripped); one byte less of limit refuses it."""
+    assert v.base64_payload("base64_string", payload, max_decoded_bytes=decoded) == payload.strip()
+    with pytest.raises(ValidationError, match=f"decodes to about {decoded} bytes"):
+        v.base64_payload("base64_string", payload, max_decoded_bytes=decoded - 1)
+
+
+def test_a_bad_timestamp_string_is_named_as_such() -> None:
+    """A string that is not RFC 3339 is refused as a date-time, not as a wrong type."""
+    with pytest.raises(ValidationError, match="must be an RFC 3339 date-time, got 'yesterday'"):
+        v.timestamp("started_at", "yesterday")
+
+
+def test_a_checked_upload_cannot_be_changed() -> None:
+    """LocalFile and the spec ranges are frozen: what was checked is what is sent."""
+    upload = v.LocalFile("video_file", "v.mp4", size=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        upload.size = 4  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        v.CLIP_LENGTH.maximum = 11  # type: ignore[misc]
+
+
+def test_an_endless_reader_hands_out_one_chunk_at_a_time() -> None:
+    """read() without a size returns one 64 KiB chunk of a stream whose size is unknown."""
+
+    class Zeros:
+        mode = "rb"
+
+        def read(self, n: int = -1) -> bytes:
+            return bytes(n if n >= 0 else 10)
+
+    with v.open_upload(v.upload("video_file", Zeros(), max_bytes=1 << 20)) as reader:
+        assert reader is not None and reader.CHUNK == 64 * 1024
+        assert len(reader.read()) == 64 * 1024
+
+
+def test_a_pipe_is_read_as_data_arrives_and_waited_for_only_until_the_deadline() -> None:
+    """A pipe (no size) is read with what has arrived (never blocking for a full chunk); when nothing comes,
+    the read ends at the call's deadline with APITimeoutError."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(read_end, "rb") as source, os.fdopen(write_end, "wb", buffering=0) as sink:
+        upload = v.upload("video_file", source, max_bytes=1 << 20)
+        assert upload.size is None
+        sink.write(b"abc")
+        clock = FakeClock()
+        with v.open_upload(upload) as reader, deadline_scope((clock, 1000.2)):
+            assert reader is not None
+            assert reader.read(65536) == b"abc"
+            with pytest.raises(APITimeoutError, match="video_file"):
+                reader.read(65536)

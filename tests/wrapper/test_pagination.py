@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from twelvelabs_embed import BadRequestError
+from twelvelabs_embed._pagination import MAX_PAGES, Pager
 from twelvelabs_embed.models import EmbeddingTaskList, MediaEmbeddingTask
 
 from ._support import NO_RETRY, Server, call, collect, json_response, make_async_client, make_client
@@ -206,3 +207,51 @@ def test_error_mid_iteration_is_raised_typed(mode: str) -> None:
     with pytest.raises(BadRequestError, match="bad page"):
         call(mode, server, drain, retry=NO_RETRY)
     assert received == ["task000", "task001", "task002"]
+
+
+# ---------------------------------------------------------------- the Pager's own edges (no I/O)
+def _page(ids: list[str], total_page: int | None = None) -> EmbeddingTaskList:
+    body: dict[str, Any] = {"data": [{"_id": i, "status": "ready"} for i in ids]}
+    if total_page is not None:
+        body["page_info"] = {"page": 1, "limit_per_page": len(ids), "total_page": total_page, "total_results": 0}
+    return EmbeddingTaskList.from_dict(body)
+
+
+def test_pager_stops_after_max_pages_of_fresh_full_pages() -> None:
+    """A server that sends a new full page for ever (no page_info) is walked for exactly MAX_PAGES pages."""
+    assert MAX_PAGES == 10_000
+    pager = Pager(1, 1, None)
+    walked = 0
+    while not pager.done:
+        assert [t.id for t in pager.accept(_page([f"t{walked}"]))] == [f"t{walked}"]
+        walked += 1
+    assert walked == pager.pages == MAX_PAGES and pager.number is None
+
+
+def test_pager_stops_on_a_repeated_page_and_hands_out_nothing_from_it() -> None:
+    """A page whose ids were seen before (not only the page just before) ends the walk and yields no items."""
+    pager = Pager(1, 2, None)
+    assert [t.id for t in pager.accept(_page(["a", "b"]))] == ["a", "b"] and pager.number == 2
+    assert [t.id for t in pager.accept(_page(["c", "d"]))] == ["c", "d"] and pager.number == 3
+    assert pager.accept(_page(["a", "b"])) == [] and pager.done and pager.pages == 2
+
+
+def test_pager_max_items_edges() -> None:
+    """max_items=0 hands out nothing; reaching max_items exactly stops asking for pages."""
+    nothing = Pager(1, 2, 0)
+    assert nothing.done and nothing.accept(_page(["a", "b"])) == []
+    exact = Pager(1, 2, 4)
+    assert len(exact.accept(_page(["a", "b"]))) == 2 and exact.number == 2 and not exact.done
+    assert len(exact.accept(_page(["c", "d"]))) == 2 and exact.number is None and exact.done
+    cut = Pager(1, 3, 4)
+    cut.accept(_page(["a", "b", "c"]))
+    assert [t.id for t in cut.accept(_page(["d", "e", "f"]))] == ["d"] and cut.yielded == 4
+
+
+def test_pager_follows_total_page() -> None:
+    """With page_info, the walk ends at total_page even when the last page is full."""
+    pager = Pager(1, 2, None)
+    pager.accept(_page(["a", "b"], total_page=2))
+    assert pager.number == 2
+    pager.accept(_page(["c", "d"], total_page=2))
+    assert pager.number is None and pager.done
