@@ -15,6 +15,7 @@ sliding minute, as the real API's requests-per-minute limit does. Contenders:
   ours-v2      the same with `--api v2`
   sdk          `client.embed.tasks.create_bulk(...)`, then `wait_for_done(id)` and `retrieve(id)` per task,
                one after the other, as the SDK's docs show (no retries: the SDK's default)
+  sdk-retries  the same with `request_options={"max_retries": 10}` on every call
 
 The rate-limit bound is the least wall time the limit allows for the requests the items need at least (one
 create and one retrieve each, R = 2 x items): a sliding minute admits `rpm` requests, so the last of them
@@ -59,17 +60,20 @@ serve(port=port, fake=fake)
 # The official SDK's way, run by bench/.venv/bin/python (or emulated with httpx when it is missing).
 SDK_WORKER = """
 import json, sys, time
-urls, base_url, key = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+urls, base_url, key, retries = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 started = time.monotonic()
 from twelvelabs import TwelveLabs
 client = TwelveLabs(api_key=key, base_url=base_url)
-tasks = client.embed.tasks.create_bulk(model_name="marengo3.0", videos=[{"video_url": u} for u in urls])
+options = {"max_retries": retries} if retries else None
+tasks = client.embed.tasks.create_bulk(
+    model_name="marengo3.0", videos=[{"video_url": u} for u in urls], request_options=options
+)
 done = errors = 0
 for task in tasks:
     try:
-        status = client.embed.tasks.wait_for_done(task.id, sleep_interval=5.0)
+        status = client.embed.tasks.wait_for_done(task.id, sleep_interval=5.0, request_options=options)
         if status.status == "ready":
-            client.embed.tasks.retrieve(task.id)
+            client.embed.tasks.retrieve(task.id, request_options=options)
             done += 1
     except Exception as error:  # the SDK raises on a 429 outside its polling loop
         errors += 1
@@ -78,29 +82,37 @@ print(json.dumps({"created": len(tasks), "done": done, "errors": errors, "elapse
 
 EMULATED_SDK_WORKER = """
 import json, sys, time, httpx
-urls, base_url, key = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
+urls, base_url, key, retries = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 started = time.monotonic()
 http = httpx.Client(base_url=base_url, headers={"x-api-key": key}, timeout=600)
+def call(method, url, **kwargs):  # the SDK's retries: 429/5xx; Retry-After up to 30 s, else 0.5 s x 2^n, at most 10 s
+    response = http.request(method, url, **kwargs)
+    for attempt in range(retries):
+        if response.status_code != 429 and response.status_code < 500:
+            break
+        after = response.headers.get("retry-after")
+        time.sleep(float(after) if after and float(after) <= 30 else min(10.0, 0.5 * 2**attempt))
+        response = http.request(method, url, **kwargs)
+    return response.raise_for_status()
 ids = []
 for url in urls:  # create_bulk: one create after the other; a failure is printed and skipped
     try:
-        r = http.post("/embed/tasks", files={"model_name": (None, "marengo3.0"), "video_url": (None, url)})
-        r.raise_for_status()
-        ids.append(r.json()["_id"])
+        form = {"model_name": (None, "marengo3.0"), "video_url": (None, url)}
+        ids.append(call("POST", "/embed/tasks", files=form).json()["_id"])
     except Exception as error:
         print(f"Error creating embedding task: {error}", file=sys.stderr)
 done = errors = 0
 for task_id in ids:  # wait_for_done (5 s), then retrieve
     try:
-        r = http.get(f"/embed/tasks/{task_id}/status"); r.raise_for_status(); status = r.json()["status"]
+        status = call("GET", f"/embed/tasks/{task_id}/status").json()["status"]
         while status not in ("ready", "failed"):
             time.sleep(5.0)
             try:
-                r = http.get(f"/embed/tasks/{task_id}/status"); r.raise_for_status(); status = r.json()["status"]
+                status = call("GET", f"/embed/tasks/{task_id}/status").json()["status"]
             except Exception:
                 continue
         if status == "ready":
-            http.get(f"/embed/tasks/{task_id}").raise_for_status()
+            call("GET", f"/embed/tasks/{task_id}")
             done += 1
     except Exception:
         errors += 1
@@ -161,7 +173,7 @@ def run_ours(api: str, urls_file: Path, out: Path, server: Server, concurrency: 
     }
 
 
-def run_sdk(urls: list[str], server: Server) -> dict[str, Any]:
+def run_sdk(urls: list[str], server: Server, retries: int) -> dict[str, Any]:
     emulated = (
         not BENCH_PYTHON.exists()
         or subprocess.run([str(BENCH_PYTHON), "-c", "import twelvelabs"], capture_output=True, check=False).returncode
@@ -171,7 +183,10 @@ def run_sdk(urls: list[str], server: Server) -> dict[str, Any]:
     worker = EMULATED_SDK_WORKER if emulated else SDK_WORKER
     started = time.monotonic()
     result = subprocess.run(
-        [python, "-c", worker, json.dumps(urls), server.base_url, KEY], capture_output=True, text=True, check=False
+        [python, "-c", worker, json.dumps(urls), server.base_url, KEY, str(retries)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     wall = time.monotonic() - started
     if result.returncode != 0:
@@ -186,7 +201,7 @@ def main() -> int:
     parser.add_argument("--rpm", type=int, default=600, help="fake limit: requests per sliding minute, all operations")
     parser.add_argument("--processing-seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=200)
-    parser.add_argument("--contenders", default="ours-legacy,ours-v2,sdk")
+    parser.add_argument("--contenders", default="ours-legacy,ours-v2,sdk,sdk-retries")
     parser.add_argument("--quick", action="store_true", help="200 items, ours-legacy and sdk only")
     parser.add_argument("--json-out", type=Path)
     args = parser.parse_args()
@@ -209,8 +224,8 @@ def main() -> int:
                 if name.startswith("ours-"):
                     api = name.removeprefix("ours-")
                     results[name] = run_ours(api, urls_file, folder / f"out-{name}", server, args.concurrency)
-                elif name == "sdk":
-                    results[name] = run_sdk(urls, server)
+                elif name in ("sdk", "sdk-retries"):
+                    results[name] = run_sdk(urls, server, 10 if name == "sdk-retries" else 0)
                 else:
                     raise SystemExit(f"unknown contender {name!r}")
             finally:
@@ -226,8 +241,9 @@ def main() -> int:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for name, r in results.items():
-        if name == "sdk":
+        if name.startswith("sdk"):
             label = "official SDK 1.3.6" + (" (emulated with httpx)" if r["emulated"] else "")
+            label += ", max_retries=10" if name == "sdk-retries" else ", defaults"
             lost = args.items - r["done"]
             lines.append(
                 f"| {label}: create_bulk + wait_for_done | {r['wall']:.0f} s | {r['wall'] / bound:.2f} | "

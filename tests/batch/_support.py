@@ -43,7 +43,7 @@ class BatchServer:
             return int(client.get(f"{self.process.base_url}/_count").json()["requests"])
 
     def quiet(self) -> None:
-        """No more injected faults."""
+        """No more injected faults, and no rate limit."""
         with httpx.Client(trust_env=False, timeout=30) as client:
             client.post(f"{self.process.base_url}/_quiet").raise_for_status()
 

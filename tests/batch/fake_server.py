@@ -101,9 +101,10 @@ class Recorder:
         if scope["path"] == "/_count":  # cheap progress figures, for timing kills
             await _json(send, {"requests": len(self.fake.requests), "creates": len(self.creates)})
             return
-        if scope["path"] == "/_quiet":  # no more faults (for the checks after a run)
+        if scope["path"] == "/_quiet":  # no more faults and no limit (for the checks after a run)
             self.fault_rate = 0.0
             self.fake.faults.clear()
+            self.fake.rate_limit = None
             await _json(send, {"quiet": True})
             return
         operation = resolve_operation(scope["method"], scope["path"])

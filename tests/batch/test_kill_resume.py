@@ -59,16 +59,6 @@ def _batch(library: Library, out: Path, server: BatchServer) -> subprocess.Popen
     )
 
 
-def _sliding_max(times: list[float], window: float) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, moment in enumerate(times):
-        while moment - times[start] >= window:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def test_killed_and_resumed_batch_creates_each_task_once_and_stores_each_vector_once(
     tmp_path: Path, server: BatchServer
 ) -> None:
@@ -160,9 +150,9 @@ def test_killed_and_resumed_batch_creates_each_task_once_and_stores_each_vector_
         assert np.allclose(stored.column("start_sec").to_numpy(), expected.start_sec, equal_nan=True)
         assert stored.column("source").to_pylist() == [record.source] * stored.num_rows
 
-    # The rate limit held: no window saw more than the limit, and the batch itself caused (almost) no 429.
-    admitted = [r["at"] for r in records_of_fake["requests"] if r["operation"] and r["status"] not in (429, None)]
-    assert _sliding_max(admitted, WINDOW) <= LIMIT
+    # The rate limit held: the fake admits at most its limit per window and answers 429 to anything more,
+    # so a 429 that is not an injected fault is a request the batch sent over the budget. There were
+    # (almost) none: at most one per run, when a run starts without knowing the budget a killed run left.
     real_429 = [r for r in records_of_fake["requests"] if r["status"] == 429 and r["fault"] is None]
     assert len(real_429) <= KILLS + 1, len(real_429)
 

@@ -100,7 +100,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--scope", action="append", help="default embedding scope (repeatable)")
     parser.add_argument("--task-timeout", type=_seconds, metavar="S", help="wait at most S seconds per task")
     parser.add_argument(
-        "--poll-interval", type=_seconds, metavar="S", help="first status check after S seconds (default 5; it grows)"
+        "--poll-interval", type=_seconds, metavar="S", help="first status check after S seconds (default 2; it grows)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     parser.add_argument("--no-progress", action="store_true", help="no live progress on stderr")

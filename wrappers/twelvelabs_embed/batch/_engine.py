@@ -39,7 +39,7 @@ __all__ = ["BatchResult", "Failure", "Progress", "arun", "run", "summarize"]
 logger = logging.getLogger("twelvelabs_embed.batch")
 
 #: Poll schedule of a batch: tasks of minutes to hours, checked often enough to notice them soon.
-DEFAULT_POLL = PollPolicy(initial_interval=5.0, multiplier=1.5, max_interval=60.0, max_delay_fraction=0.1, jitter=0.1)
+DEFAULT_POLL = PollPolicy(initial_interval=2.0, multiplier=1.5, max_interval=60.0, max_delay_fraction=0.1, jitter=0.1)
 #: Items in flight. A task of real media takes minutes: throughput is about concurrency / task duration,
 #: so a library of long media wants more (the rate limiter, not this bound, keeps the pace legal).
 DEFAULT_CONCURRENCY = 64

@@ -318,10 +318,7 @@ class ItemPipeline:
                 created_at = record.created_at or self._wall()
                 if record.status != "waiting":
                     await self.ledger.run(LedgerDB.mark_waiting, key)
-            ready = await self._finish(item, task_id, created_at)
-            if ready is not None:
-                return ready
-            # The task is gone or failed and a new one was asked for: go round again.
+            return await self._finish(item, task_id, created_at)
 
     async def _record(self, key: str) -> Record:
         record = await self.ledger.run(LedgerDB.get, key)
@@ -340,7 +337,7 @@ class ItemPipeline:
             await self.ledger.run(LedgerDB.set_asset, key, media.asset_id)
         resource: Any = self.client.v2.tasks if api == "v2" else self.client.legacy.tasks
         kwargs = item.create_kwargs()
-        attempts = 0
+        attempts = limited = 0
         async with self._identity_locks[media.identity]:
             while True:
                 self._stage(key, "creating")
@@ -351,8 +348,11 @@ class ItemPipeline:
                         created = await self.metered.once(
                             CREATE_OPERATION[api], lambda: resource.create(**kwargs, **source)
                         )
-                except RateLimitError:  # nothing was created; the limiter holds the next try
+                except RateLimitError as error:  # nothing was created; the limiter holds the next try
                     await self.ledger.run(LedgerDB.mark_not_created, key)
+                    limited += 1
+                    if limited > self.metered.max_rate_limited:
+                        raise await self._fail(key, "transient", f"rate limited {limited} times: {error}") from None
                     continue
                 except ValidationError as error:  # refused before sending
                     await self.ledger.run(LedgerDB.mark_not_created, key)
@@ -413,7 +413,7 @@ class ItemPipeline:
         return None
 
     # ------------------------------------------------------------------ wait and retrieve
-    async def _finish(self, item: Item, task_id: str, created_at: float) -> Ready | None:
+    async def _finish(self, item: Item, task_id: str, created_at: float) -> Ready:
         key, api = item.key, item.api
         resource: Any = self.client.v2.tasks if api == "v2" else self.client.legacy.tasks
         retrieve = (

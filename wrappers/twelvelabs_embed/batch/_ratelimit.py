@@ -193,6 +193,7 @@ class AdaptiveRateLimiter:
         self._inflight: dict[int, str] = {}
         self._next_permit = 1
         self._budget: int | None = None  # what the server has left, as far as we know
+        self._newest_permit = 0  # the permit whose answer last set the budget
         self._reset_at: float | None = None
         self._paused_until = 0.0
         self._probe: int | None = None  # the one permit sent while the budget is unknown after a pause
@@ -303,13 +304,23 @@ class AdaptiveRateLimiter:
             self._uncounted.add(operation)
         if seen.limit is not None:
             self.stats.limit = seen.limit
+        # Answers can overtake each other: the answer to a request sent earlier than the one that last set
+        # the budget is older news, and may only lower the estimate.
+        newest = permit >= self._newest_permit
         if seen.remaining is not None:
-            self._budget = seen.remaining - self._counted_inflight()
-            self._after_pause = False
+            estimate = seen.remaining - self._counted_inflight()
+            if newest or self._budget is None:
+                self._budget = estimate
+                self._newest_permit = permit
+                self._after_pause = False
+                if seen.reset_after is not None:
+                    self._reset_at = now + seen.reset_after
+            else:
+                self._budget = min(self._budget, estimate)
         elif probe and 200 <= seen.status < 300:  # admitted, but the answer does not tell the budget
             self._budget = None
             self._after_pause = False
-        if seen.reset_after is not None:
+        if seen.remaining is None and seen.reset_after is not None:
             self._reset_at = now + seen.reset_after
         pause = 0.0
         if limited:
