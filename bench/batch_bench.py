@@ -204,6 +204,7 @@ def main() -> int:
     parser.add_argument("--contenders", default="ours-legacy,ours-v2,sdk,sdk-retries")
     parser.add_argument("--quick", action="store_true", help="200 items, ours-legacy and sdk only")
     parser.add_argument("--json-out", type=Path)
+    parser.add_argument("--markdown-out", type=Path, help="also write the Markdown report to this file")
     args = parser.parse_args()
     if args.quick:
         args.items, args.contenders = min(args.items, 200), "ours-legacy,sdk"
@@ -255,9 +256,19 @@ def main() -> int:
                 f"{r['requests']} | {r['rate_limited']} |"
             )
     print("\n".join(lines))
+    if args.markdown_out is not None:
+        args.markdown_out.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown_out.write_text(
+            "# Batch benchmark\n\nWritten by `bench/batch_bench.py` (run by `make bench`) on "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.\n\n" + "\n".join(lines) + "\n",
+            encoding="utf-8",
+        )
     if args.json_out is not None:
         args.json_out.write_text(
-            json.dumps({"bound": bound, "sustained": sustained, "args": vars(args) | {"json_out": None}, **results})
+            json.dumps(
+                {"bound": bound, "sustained": sustained, "args": vars(args) | {"json_out": None, "markdown_out": None}}
+                | results
+            )
         )
     return 0
 

@@ -190,3 +190,26 @@ def test_v2_sources_without_wait(fake: FakeServer, tmp_path: Path, input_type: s
     assert metadata["duration"] == (33 if source == "url" else UPLOAD_DURATION)
     if source == "url":
         assert metadata["input_url"] == value
+
+
+@pytest.mark.parametrize("api", ["v2", "legacy"])
+def test_create_wait_output_downloads_the_result_once(fake: FakeServer, tmp_path: Path, api: str) -> None:
+    """`create --wait -o`: v2 reads the vectors from the ready poll (every GET of the task is a poll, one
+    progress line each); legacy polls the status endpoint and downloads the result once, after ready."""
+    out = tmp_path / "once.npy"
+    result = fake.cli(
+        "create", "--api", api, "--url", "https://media.example.com/once.mp4?duration=12", "--wait", "-o", str(out)
+    )  # fmt: skip
+    task_id = _check_waited(result, api)
+    polls = len(progress_lines(result, task_id))
+    log = fake.process.log_path.read_text().splitlines()
+    task_path = f"/v1.3/embed-v2/tasks/{task_id}" if api == "v2" else f"/v1.3/embed/tasks/{task_id}"
+    gets = [line for line in log if f"GET {task_path} " in line]
+    if api == "v2":
+        assert len(gets) == polls, (polls, gets)
+    else:
+        status_gets = [line for line in log if f"GET {task_path}/status " in line]
+        assert len(status_gets) == polls and len(gets) == 1, (polls, status_gets, gets)
+    with fake.client() as client:
+        expected = (client.v2.tasks if api == "v2" else client.legacy.tasks).retrieve_arrays(task_id)
+    assert_same(load(out, "npy", task_id), expected)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
+from tests.support.processes import start_on_free_port
 from twelvelabs_embed import __version__
 
-from ._support import API_KEY, run_cli
+from ._support import API_KEY, CLI, run_cli
 from .conftest import FakeServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,3 +118,34 @@ def test_docs_list_every_exit_code() -> None:
     assert documented == {int(code) for code in Exit}
     for code in Exit:
         assert re.search(rf"\b{int(code)} ", EPILOG), f"exit code {int(code)} missing from --help"
+
+
+def test_fake_server_defaults_are_the_fakes_one_set(tmp_path: Path) -> None:
+    """With no options, `fake-server` uses `testing/_defaults.py` (the set `serve()` and `EmbedFake` use):
+    its help shows them, it accepts the default key and no other, and it logs each request unless --quiet."""
+    from twelvelabs_embed.testing import _defaults
+
+    help_text = " ".join(run_cli(["fake-server", "--help"], base_url=None, api_key=None).silent().stdout.split())
+    assert f"(default {_defaults.DEFAULT_PORT})" in help_text
+    assert f"(default {_defaults.DEFAULT_API_KEY};" in help_text
+    assert f"(default {_defaults.DEFAULT_PROCESSING_SECONDS:g})" in help_text
+    assert f"(default {_defaults.DEFAULT_MEDIA_DURATION:g})" in help_text
+    for quiet in (False, True):
+        log = tmp_path / f"fake-{quiet}.log"
+        extra = ["--quiet"] if quiet else []
+        server = start_on_free_port(
+            lambda port, extra=extra: [str(CLI), "fake-server", "--port", str(port), *extra],
+            log_path=log,
+            health_path="/openapi.yaml",
+        )
+        try:
+            url = f"{server.base_url}/v1.3/embed-v2/tasks"
+            assert httpx.get(url, headers={"x-api-key": _defaults.DEFAULT_API_KEY}).status_code == 200
+            assert httpx.get(url, headers={"x-api-key": "another-key"}).status_code == 401
+        finally:
+            server.stop()
+        logged = [line for line in log.read_text().splitlines() if "GET /v1.3/embed-v2/tasks " in line]
+        assert len(logged) == (0 if quiet else 2), log.read_text()
+        if not quiet:
+            assert re.search(r"GET /v1\.3/embed-v2/tasks 200 \d+(\.\d+)? ?ms$", logged[0]), logged[0]
+            assert re.search(r"GET /v1\.3/embed-v2/tasks 401 ", logged[1]), logged[1]

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from twelvelabs_embed_cli import _output
 
-from twelvelabs_embed import EmbeddingArrays
+from twelvelabs_embed import EmbeddingArrays, _arrays_io
 
 from .conftest import FakeServer, Tasks
 
@@ -104,11 +104,11 @@ def test_a_failure_while_writing_leaves_nothing(tmp_path: Path, monkeypatch: pyt
         raise OSError(28, "No space left on device")
 
     if fmt == "npy":
-        monkeypatch.setattr(_output, "_write_segments_csv", broken)
+        monkeypatch.setattr(_arrays_io, "_write_segments_csv", broken)
     elif fmt == "parquet":
-        monkeypatch.setattr(_output, "_write_parquet", broken)
+        monkeypatch.setattr(_arrays_io, "_write_parquet", broken)
     else:
-        monkeypatch.setattr(_output, "_chunks", _broken_chunks)
+        monkeypatch.setattr(_arrays_io, "json_chunks", _broken_chunks)
     with pytest.raises(OSError, match="No space left"):
         _output.write_arrays(_arrays([[0.5, 0.25]]), str(out), fmt, "t-1")
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]

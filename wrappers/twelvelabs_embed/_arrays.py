@@ -48,15 +48,21 @@ decides: it returns the result or raises the typed error. Without pysimdjson onl
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import orjson
+
+if TYPE_CHECKING:
+    from ._arrays_io import ArrayFormat
 
 try:
     import simdjson as _simdjson
@@ -70,7 +76,7 @@ class ArrayParseError(ValueError):
     """The body is not JSON, or does not have the shape of an embedding result."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False, repr=False)
 class EmbeddingArrays:
     """Vectors as an `(n, dim)` float32 matrix and one table row per vector.
 
@@ -78,6 +84,10 @@ class EmbeddingArrays:
     arrays of str (empty string where the server gave none). Row `i` of every array describes
     `vectors[i]`, which is item `i` of the body's `data` (v2) or `segments` (legacy) list. An empty
     result has `vectors.shape == (0, 0)`.
+
+    `task_id` is the task the rows came from. Rows of several tasks joined with `concat` keep theirs
+    in `row_task_ids` (then `task_id` is None); `task_ids` gives one id per row either way.
+    Two instances are `==` when every array and id is equal (NaN times compare equal).
     """
 
     task_id: str | None
@@ -86,6 +96,72 @@ class EmbeddingArrays:
     end_sec: npt.NDArray[np.float64]
     option: npt.NDArray[np.str_]
     scope: npt.NDArray[np.str_]
+    row_task_ids: npt.NDArray[np.str_] | None = None
+
+    __hash__ = None  # type: ignore[assignment]  # holds mutable arrays
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, EmbeddingArrays):
+            return NotImplemented
+        return (
+            self.task_id == other.task_id
+            and self.vectors.shape == other.vectors.shape
+            and bool(np.array_equal(self.vectors, other.vectors))
+            and bool(np.array_equal(self.start_sec, other.start_sec, equal_nan=True))
+            and bool(np.array_equal(self.end_sec, other.end_sec, equal_nan=True))
+            and bool(np.array_equal(self.option, other.option))
+            and bool(np.array_equal(self.scope, other.scope))
+            and bool(np.array_equal(self.task_ids, other.task_ids))
+        )
+
+    def __repr__(self) -> str:
+        options = sorted(set(self.option.tolist()))
+        scopes = sorted(set(self.scope.tolist()))
+        origin = (
+            f"task_id={self.task_id!r}" if self.row_task_ids is None else f"tasks={len(set(self.task_ids.tolist()))}"
+        )
+        return (
+            f"EmbeddingArrays({origin}, rows={len(self)}, dimension={self.dimension}, "
+            f"options={options}, scopes={scopes})"
+        )
+
+    @property
+    def task_ids(self) -> npt.NDArray[np.str_]:
+        """The task id of each row (empty string where unknown)."""
+        if self.row_task_ids is not None:
+            return self.row_task_ids
+        task_id = self.task_id or ""
+        return np.full(len(self), task_id, dtype=f"<U{max(1, len(task_id))}")  # np.str_ alone would mean <U1
+
+    @classmethod
+    def concat(cls, parts: Iterable[EmbeddingArrays]) -> EmbeddingArrays:
+        """The rows of every part, in order, each keeping its task id; all non-empty parts share one dimension.
+
+        When every row comes from one task the result is a plain single-task value (`task_id` set, `==` to
+        the same rows read in one call). Raises `ValueError` when two non-empty parts have different dimensions.
+        """
+        items = list(parts)
+        full = [p for p in items if len(p)]
+        dims = sorted({p.dimension for p in full})
+        if len(dims) > 1:
+            raise ValueError(f"concat: parts have different dimensions {dims}; select one model/option first")
+        rows = [task for p in full for task in p.task_ids.tolist()]
+        # one id for every row (and every empty part agreeing): a plain single-task result
+        ids = set(rows) | {p.task_id or "" for p in items if not len(p) and p.row_task_ids is None}
+        single = len(ids) == 1
+        task_id = (next(iter(ids)) or None) if single else None
+        if not full:
+            empty = _empty(task_id)
+            return empty if single or not items else dataclasses.replace(empty, row_task_ids=_strs([]))
+        return cls(
+            task_id,
+            np.concatenate([p.vectors for p in full]),
+            np.concatenate([p.start_sec for p in full]),
+            np.concatenate([p.end_sec for p in full]),
+            _strs([s for p in full for s in p.option.tolist()]),
+            _strs([s for p in full for s in p.scope.tolist()]),
+            None if single else _strs(rows),
+        )
 
     def __len__(self) -> int:
         return int(self.vectors.shape[0])
@@ -118,6 +194,46 @@ class EmbeddingArrays:
             self.end_sec[mask],
             self.option[mask],
             self.scope[mask],
+            None if self.row_task_ids is None else self.row_task_ids[mask],
+        )
+
+    def save(self, path: str | os.PathLike[str], *, format: ArrayFormat | None = None) -> list[Path]:
+        """Write the rows to `path` atomically and return the files written.
+
+        `format` is `json`, `jsonl`, `npy` or `parquet`; by default the file's extension. `npy` writes
+        the matrix and, beside it, `<stem>.segments.csv` (index, task_id, start_sec, end_sec, option,
+        scope), committed together. JSON keeps each float32 in its shortest round-trip form. Parquet
+        needs the `parquet` extra (pyarrow). Raises `ValueError` for an unknown format.
+        """
+        from . import _arrays_io
+
+        return _arrays_io.write_file(self, path, _arrays_io.format_of(path, format))
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> Path:
+        """Write the rows as one Parquet file (see `to_arrow` for the columns); returns its path."""
+        return self.save(path, format="parquet")[0]
+
+    def to_arrow(self) -> Any:
+        """A `pyarrow.Table`: task_id, start_sec, end_sec, option, scope, embedding (fixed-size list of float32)."""
+        from . import _arrays_io
+
+        return _arrays_io.table(self)
+
+    def to_pandas(self) -> Any:
+        """A `pandas.DataFrame`, one row per vector: the `to_arrow` columns, `embedding` as float32 arrays."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("to_pandas needs pandas: pip install pandas") from None
+        return pd.DataFrame(
+            {
+                "task_id": self.task_ids.astype(object),
+                "start_sec": self.start_sec,
+                "end_sec": self.end_sec,
+                "option": self.option.astype(object),
+                "scope": self.scope.astype(object),
+                "embedding": list(self.vectors) if len(self) else [],
+            }
         )
 
 
@@ -203,6 +319,10 @@ def _table(
         _labels(items, "embedding_option", kind),
         _labels(items, "embedding_scope", kind),
     )
+
+
+def _strs(values: list[str]) -> npt.NDArray[np.str_]:
+    return np.array(values, dtype=np.str_).reshape(len(values))
 
 
 def _type_name(value: Any) -> str:

@@ -19,7 +19,14 @@ from typing import Any, Literal, Protocol, cast
 
 import orjson
 
-from twelvelabs_embed import EmbedClient, EmbeddingArrays, ValidationError, dynamic_segments, fixed_segments
+from twelvelabs_embed import (
+    EmbedClient,
+    EmbeddingArrays,
+    TaskFailedError,
+    ValidationError,
+    dynamic_segments,
+    fixed_segments,
+)
 from twelvelabs_embed.models import (
     DynamicSegmentation,
     EmbeddingTask,
@@ -136,6 +143,13 @@ class Api(Protocol):
     def wait(self, task_id: str, *, timeout: float | None, on_poll: Callable[[TaskState], None]) -> TaskState: ...
 
     def arrays(self, task_id: str, *, options: Sequence[str] | None = None) -> EmbeddingArrays: ...
+
+    def wait_arrays(
+        self, task_id: str, *, timeout: float | None, on_poll: Callable[[TaskState], None]
+    ) -> tuple[TaskState, EmbeddingArrays | None]:
+        """Wait, then the ready task's vectors with as few downloads of the result as the API allows
+        (v2: the ready poll itself); a failed task gives its state and None."""
+        ...
 
     def list(self, *, status: str | None, limit: int) -> TaskPage: ...
 
@@ -263,6 +277,12 @@ class LegacyApi:
             task_id, embedding_option=None if options is None else cast(Any, list(options))
         )
 
+    def wait_arrays(
+        self, task_id: str, *, timeout: float | None, on_poll: Callable[[TaskState], None]
+    ) -> tuple[TaskState, EmbeddingArrays | None]:
+        state = self.wait(task_id, timeout=timeout, on_poll=on_poll)  # status polls carry no vectors
+        return state, None if state.failed else self.arrays(task_id)
+
     def list(self, *, status: str | None, limit: int) -> TaskPage:
         return _list(self._tasks.list, self._tasks.iter, status=status, limit=limit)
 
@@ -358,6 +378,18 @@ class V2Api:
         if options:
             raise UsageError("--option", "filters only legacy tasks; v2 returns what the task produced")
         return self._tasks.retrieve_arrays(task_id)
+
+    def wait_arrays(
+        self, task_id: str, *, timeout: float | None, on_poll: Callable[[TaskState], None]
+    ) -> tuple[TaskState, EmbeddingArrays | None]:
+        def polled(status: str | None) -> None:
+            on_poll(TaskState("v2", task_id, status or "unknown", None, {}))
+
+        try:
+            arrays = self._tasks.wait_arrays(task_id, timeout=timeout, callback=polled)
+        except TaskFailedError as failure:
+            return TaskState("v2", task_id, "failed", failure.reason, {"_id": task_id, "status": "failed"}), None
+        return TaskState("v2", task_id, "ready", None, {"_id": task_id, "status": "ready"}), arrays
 
     def list(self, *, status: str | None, limit: int) -> TaskPage:
         return _list(self._tasks.list, self._tasks.iter, status=status, limit=limit)

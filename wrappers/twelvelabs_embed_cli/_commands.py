@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from twelvelabs_embed import EmbedClient, NotFoundError
+from twelvelabs_embed import EmbedClient, EmbeddingArrays, NotFoundError
 
 from ._adapters import ADAPTERS, Api, ApiName, CreateRequest, ListedTask, TaskState
 from ._exits import CliError, Exit, UsageError
@@ -97,12 +97,23 @@ def _find(session: Session, api: Api, task_id: str, call: Callable[[Api], T]) ->
 
 def _wait(session: Session, api: Api, task_id: str, timeout: float | None, *, show: bool) -> TaskState:
     """Wait with progress on stderr; exit 3 when the task failed."""
+    return _wait_for(session, api, task_id, timeout, show=show, arrays=False)[0]
+
+
+def _wait_for(
+    session: Session, api: Api, task_id: str, timeout: float | None, *, show: bool, arrays: bool
+) -> tuple[TaskState, EmbeddingArrays | None]:
+    """Wait with progress on stderr (and, with `arrays`, the ready task's vectors); exit 3 when it failed."""
     progress = WaitProgress(session.streams.err, task_id, enabled=show)
     session._sleep = progress.sleep
     session.waiting_on = (api.name, task_id)
     session._resume[:] = [session.resume_hint(api.name, task_id)]
+    vectors: EmbeddingArrays | None = None
     try:
-        state = api.wait(task_id, timeout=timeout, on_poll=lambda s: progress.polled(s.status))
+        if arrays:
+            state, vectors = api.wait_arrays(task_id, timeout=timeout, on_poll=lambda s: progress.polled(s.status))
+        else:
+            state = api.wait(task_id, timeout=timeout, on_poll=lambda s: progress.polled(s.status))
     finally:
         session._sleep = time.sleep
         progress.close()
@@ -110,7 +121,7 @@ def _wait(session: Session, api: Api, task_id: str, timeout: float | None, *, sh
     session._resume.clear()
     if state.failed:
         raise CliError(f"task {task_id} failed: {state.reason or 'the server gave no reason'}", Exit.TASK_FAILED)
-    return state
+    return state, vectors
 
 
 def _check_output(args: argparse.Namespace) -> str | None:
@@ -126,10 +137,19 @@ def _check_output(args: argparse.Namespace) -> str | None:
 
 
 def _save(
-    session: Session, api: Api, task_id: str, target: str, fmt: str, options: list[str] | None, *, summary: bool
+    session: Session,
+    api: Api,
+    task_id: str,
+    target: str,
+    fmt: str,
+    options: list[str] | None,
+    *,
+    summary: bool,
+    arrays: EmbeddingArrays | None = None,
 ) -> None:
-    """Write the task's embeddings; with `summary`, print what was written as JSON on stdout."""
-    arrays = _find(session, api, task_id, lambda a: a.arrays(task_id, options=options))
+    """Write the task's embeddings (`arrays`, or downloaded now); with `summary`, print what was written as JSON."""
+    if arrays is None:
+        arrays = _find(session, api, task_id, lambda a: a.arrays(task_id, options=options))
     if len(arrays) == 0:  # not ready, failed, or ready with nothing: say which
         state = api.status(task_id)
         if state.failed:
@@ -202,10 +222,12 @@ def create(session: Session) -> None:
         session.streams.out(created.id)  # at once, so a script has the id even if the wait fails
     if not args.wait:
         return
-    state = _wait(session, api, created.id, args.timeout, show=not args.quiet)
+    # `-o` without `--json`: the vectors come with the wait (v2: from the ready poll, one download)
+    with_arrays = args.output is not None and not args.json
+    state, arrays = _wait_for(session, api, created.id, args.timeout, show=not args.quiet, arrays=with_arrays)
     session.streams.note(f"task {created.id} is {state.status}")
     if args.output is not None and fmt is not None:
-        _save(session, api, created.id, args.output, fmt, None, summary=False)
+        _save(session, api, created.id, args.output, fmt, None, summary=False, arrays=arrays)
     if args.json:
         session.streams.out(json_document(state.document).decode())
 
@@ -310,9 +332,10 @@ def fake_server(session: Session) -> None:
         serve(
             host=args.host,
             port=args.port,
-            api_key=args.api_key,
+            api_key=args.api_key or None,  # '' accepts any non-empty key
             processing_seconds=args.processing_seconds,
             upload_duration=args.upload_duration,
+            log_requests=not args.quiet,
         )
     except SystemExit as stop:  # uvicorn exits when it cannot start (its own log line says why)
         if stop.code in (0, None):

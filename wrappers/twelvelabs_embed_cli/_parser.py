@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Literal, NamedTuple, NoReturn
 
 import shtab
+
+
+def _load_fake_defaults() -> ModuleType:
+    """`twelvelabs_embed/testing/_defaults.py`, the fake's one set of defaults, loaded by file.
+
+    Importing it by name would import `twelvelabs_embed` (httpx, numpy), which `--version`, `completion`
+    and usage errors never need; the module itself imports only the standard library.
+    """
+    package = importlib.util.find_spec("twelvelabs_embed")  # a top-level spec: found without importing it
+    assert package is not None and package.origin is not None
+    path = Path(package.origin).parent / "testing" / "_defaults.py"
+    spec = importlib.util.spec_from_file_location("twelvelabs_embed_cli._fake_defaults", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_fake_defaults = _load_fake_defaults()
 
 __all__ = ["API_ENV", "COMPLETION_SHELLS", "EPILOG", "FORMATS", "STDOUT", "Segmentation", "build_parser"]
 
@@ -18,10 +39,11 @@ STDOUT = "-"
 API_ENV = "TWELVELABS_API"
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
 DEFAULT_LIMIT = 20
-# The fake server's defaults (kept here until the fake exposes one shared set).
-FAKE_PORT = 4020
-FAKE_PROCESSING_SECONDS = 3.0
-FAKE_UPLOAD_DURATION = 60.0
+# The fake server's defaults: the one set `serve()` and `EmbedFake` use (a module without dependencies).
+FAKE_PORT: int = _fake_defaults.DEFAULT_PORT
+FAKE_API_KEY: str = _fake_defaults.DEFAULT_API_KEY
+FAKE_PROCESSING_SECONDS: float = _fake_defaults.DEFAULT_PROCESSING_SECONDS
+FAKE_UPLOAD_DURATION: float = _fake_defaults.DEFAULT_MEDIA_DURATION
 
 EPILOG = """\
 environment:
@@ -272,13 +294,16 @@ def build_parser() -> Parser:
         "fake-server",
         help="run the local fake Embed API (no API key needed)",
         description="Serve the stateful fake of the Embed API for local development. Point the CLI at it with "
-        "TWELVELABS_BASE_URL=http://127.0.0.1:PORT/v1.3 and any TWELVELABS_API_KEY (or the --api-key given).",
+        f"TWELVELABS_BASE_URL=http://127.0.0.1:PORT/v1.3 and TWELVELABS_API_KEY={FAKE_API_KEY} (or the --api-key "
+        "given). It logs one line per request (method, path, status, time) on stderr unless --quiet.",
     )
     fake.add_argument("--host", default="127.0.0.1")
     fake.add_argument(
         "--port", type=_port, default=FAKE_PORT, help=f"0-65535; 0 picks a free port (default {FAKE_PORT})"
     )
-    fake.add_argument("--api-key", default=None, help="key the fake accepts (default: any non-empty key)")
+    fake.add_argument(
+        "--api-key", default=FAKE_API_KEY, help=f"the key the fake accepts (default {FAKE_API_KEY}; '' for any key)"
+    )
     fake.add_argument(
         "--processing-seconds",
         type=_non_negative,
@@ -291,4 +316,5 @@ def build_parser() -> Parser:
         default=FAKE_UPLOAD_DURATION,
         help=f"media duration in seconds assumed for uploaded files (default {FAKE_UPLOAD_DURATION:g})",
     )
+    fake.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
     return parser
