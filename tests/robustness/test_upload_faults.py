@@ -1,7 +1,8 @@
-"""Multipart uploads under faults, against the in-process fake: a chunk PUT that fails, a connection dropped
-mid-chunk, presigned URLs that expire early, an upload stopped half-way (an exception, a cancelled task) and
-resumed, a file changed between runs, a session closed on the server, and the API key never sent to the
-upload origin. Each test asserts what the fake received (its request log), not only the result.
+"""Multipart uploads under faults, against the fake: a chunk PUT that fails, a connection dropped mid-chunk,
+presigned URLs that expire early, an upload stopped half-way (an exception, a cancelled task, a process killed
+with SIGKILL over real HTTP) and resumed, a file changed between runs, a session closed on the server, and the
+API key never sent to the upload origin. Each test asserts what the fake received (its request log), not only
+the result.
 
 Chunks are 1 KiB and `multipart_threshold` is lowered, so an 11 KiB file is eleven chunks; the clients sleep
 on the fake's clock, so backoffs cost no real time.
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +22,7 @@ import httpx
 import pytest
 
 from twelvelabs_embed import AsyncEmbedClient, EmbedClient, RetryPolicy, ServerError, UploadError
-from twelvelabs_embed.testing import AssetSettings, EmbedFake, RecordedRequest
+from twelvelabs_embed.testing import AssetSettings, EmbedFake, RecordedRequest, WallClock
 
 CHUNK = 1024
 TOTAL = 11
@@ -299,3 +302,46 @@ def test_the_api_key_never_reaches_the_upload_origin(fake: EmbedFake, media: Pat
     assert uploaded(fake, asset.id) == DATA
     api = [r for r in fake.requests if r.origin == "api"]
     assert api and all(r.header("x-api-key") == fake.api_key for r in api)
+
+
+KILLED_UPLOAD = """
+import os, signal, sys
+from twelvelabs_embed import EmbedClient
+
+def progress(sent: int, total: int) -> None:
+    if sent >= 3 * {chunk}:
+        os.kill(os.getpid(), signal.SIGKILL)  # no cleanup of any kind: the process just ends
+
+with EmbedClient(api_key={key!r}, base_url={base_url!r}) as client:
+    client.assets.upload(sys.argv[1], multipart_threshold={threshold}, state_dir=sys.argv[2], concurrency=1,
+                         on_progress=progress)
+"""
+
+
+def test_a_killed_process_resumes_with_the_missing_chunks(media: Path, tmp_path: Path) -> None:
+    """A process killed with SIGKILL in the middle of an upload (over real HTTP) leaves its state file; the
+    same call in another process continues the session and PUTs only the chunks the first did not."""
+    fake = EmbedFake(
+        clock=WallClock(),
+        processing_seconds=0,
+        asset_settings=AssetSettings(chunk_size=CHUNK, initial_urls=4),
+    )
+    with fake, fake.run_server() as server:
+        script = KILLED_UPLOAD.format(chunk=CHUNK, key=fake.api_key, base_url=server.base_url, threshold=THRESHOLD)
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(media), str(tmp_path / "state")],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == -9, result.stderr.decode()[-2000:]
+        first_run = {chunk_of(r) for r in puts(fake) if r.status == 200}
+        assert 3 <= len(first_run) < TOTAL
+        assert len(list((tmp_path / "state").iterdir())) == 1
+        before = len(puts(fake))
+        with EmbedClient(api_key=fake.api_key, base_url=server.base_url) as client:
+            asset = client.assets.upload(media, multipart_threshold=THRESHOLD, state_dir=tmp_path / "state")
+        second_run = [chunk_of(r) for r in puts(fake)[before:]]
+    assert set(second_run) == set(range(1, TOTAL + 1)) - first_run and len(second_run) == len(set(second_run))
+    assert len(fake.calls("createMultipartUpload")) == 1
+    assert uploaded(fake, asset.id) == DATA and asset.status == "ready"
