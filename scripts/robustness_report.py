@@ -251,6 +251,14 @@ UPLOAD_FAULT_ROWS: tuple[tuple[str, str, str], ...] = (
         ("as above"),
     ),
     (
+        ("kill -9 (the uploading process gets SIGKILL after three chunks; the fake served over real HTTP)"),
+        ("nothing runs at exit: the state file written after each chunk is all that is left"),
+        (
+            "the process ends by signal 9 leaving one state file; the same call in another process PUTs exactly "
+            "the missing chunks, in the same session"
+        ),
+    ),
+    (
         ("changed file (same size, other bytes, new mtime)"),
         ("starts a new session; the old one is left to expire"),
         ("two sessions; the new one holds the new bytes"),
