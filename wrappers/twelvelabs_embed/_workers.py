@@ -101,6 +101,12 @@ class Workers:
                 thread.start()
             for thread in threads:
                 thread.join()
+        except BaseException:  # Ctrl-C in the caller's thread: the others end after their current step,
+            self.stopping = True  # and are waited for, so nothing they use (the open file) goes away under them
+            for thread in threads:
+                if thread.is_alive():
+                    thread.join()
+            raise
         finally:
             self.stopping = True
         if errors:

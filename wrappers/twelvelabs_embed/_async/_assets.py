@@ -330,7 +330,8 @@ class AsyncAssets:
             path: the local file.
             on_progress: called with `(sent_bytes, total_bytes)`: once at the start (bytes already on the
                 server when resuming), after each chunk, and at the end with `total_bytes`; never decreasing.
-                A coroutine function is awaited. An exception it raises stops the upload (resumable).
+                A coroutine function is awaited; the sync client calls it from its upload threads, one call
+                at a time. An exception it raises stops the upload (resumable).
             state_dir: where the multipart state file goes.
             concurrency: chunk PUTs at once (1-32); memory use is about `concurrency` x the chunk size.
             media_type: `video`, `audio` or `image` (multipart needs it; default: from the file extension,

@@ -413,6 +413,8 @@ class AsyncMultipartUpload:
             )
             failures += 1
             await self._c._sleep(delay)
+            if self._workers.stopping:  # another worker failed, or the caller stopped: no more attempts
+                raise self._error(f"chunk {chunk.index}: stopped", chunk.index)
 
     async def _attempt(self, url: str, data: bytes, chunk: Chunk) -> str | _Refusal:
         """One PUT of `data` to `url`: the ETag, or why there is none."""

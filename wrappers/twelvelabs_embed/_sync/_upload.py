@@ -414,6 +414,8 @@ class MultipartUpload:
             )
             failures += 1
             self._c._sleep(delay)
+            if self._workers.stopping:  # another worker failed, or the caller stopped: no more attempts
+                raise self._error(f"chunk {chunk.index}: stopped", chunk.index)
 
     def _attempt(self, url: str, data: bytes, chunk: Chunk) -> str | _Refusal:
         """One PUT of `data` to `url`: the ETag, or why there is none."""
