@@ -264,6 +264,14 @@ UPLOAD_FAULT_ROWS: tuple[tuple[str, str, str], ...] = (
         ("two sessions; the new one holds the new bytes"),
     ),
     (
+        ("file changed during the upload (touched after two chunks)"),
+        ("checks size and mtime before the report that would complete the session"),
+        (
+            "`ValidationError` on `path`; the session stays incomplete, the state file is removed, the next call "
+            "uploads anew"
+        ),
+    ),
+    (
         ("session closed on the server mid-upload"),
         ("stops at the origin's 404 instead of retrying"),
         ("`UploadError`; the next call starts a new session and completes"),

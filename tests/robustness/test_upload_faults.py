@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from twelvelabs_embed import AsyncEmbedClient, EmbedClient, RetryPolicy, ServerError, UploadError
+from twelvelabs_embed import AsyncEmbedClient, EmbedClient, RetryPolicy, ServerError, UploadError, ValidationError
 from twelvelabs_embed.testing import AssetSettings, EmbedFake, RecordedRequest, WallClock
 
 CHUNK = 1024
@@ -345,3 +345,22 @@ def test_a_killed_process_resumes_with_the_missing_chunks(media: Path, tmp_path:
     assert set(second_run) == set(range(1, TOTAL + 1)) - first_run and len(second_run) == len(set(second_run))
     assert len(fake.calls("createMultipartUpload")) == 1
     assert uploaded(fake, asset.id) == DATA and asset.status == "ready"
+
+
+def test_a_file_changed_during_the_upload_never_completes_the_session(
+    fake: EmbedFake, client: EmbedClient, media: Path, tmp_path: Path
+) -> None:
+    """A file touched while its chunks are sent is refused before the last report: the session stays
+    incomplete (no asset mixing two versions), and the next call starts a new session."""
+
+    def touch(sent: int, total: int) -> None:
+        if sent >= 2 * CHUNK:
+            os.utime(media, ns=(2_000_000_000, 2_000_000_000))
+
+    with pytest.raises(ValidationError) as caught:
+        client.assets.upload(media, multipart_threshold=THRESHOLD, state_dir=tmp_path, on_progress=touch)
+    assert caught.value.field == "path" and "changed" in caught.value.rule
+    assert fake.multipart_uploads[0].completed_at is None
+    assert list(tmp_path.glob("*.json")) == []
+    asset = client.assets.upload(media, multipart_threshold=THRESHOLD, state_dir=tmp_path)
+    assert len(fake.multipart_uploads) == 2 and uploaded(fake, asset.id) == DATA

@@ -52,7 +52,7 @@ from twelvelabs_embed_generated.models import (
 from twelvelabs_embed_generated.types import UNSET, Unset
 
 from .. import _exchange as ex
-from .._errors import APIStatusError, BadRequestError, NotFoundError, UploadError
+from .._errors import APIStatusError, BadRequestError, NotFoundError, UploadError, ValidationError
 from .._io import anotify
 from .._upload_plan import MAX_REPORT_BATCH, Chunk, FileIdentity, UploadState, UrlBook, chunks_of
 from .._views import status_text
@@ -197,6 +197,7 @@ class AsyncMultipartUpload:
                 async with AsyncChunkFile(self._path, self._identity.size) as file:
                     self._workers = AsyncWorkers(min(self._concurrency, len(missing)))
                     await self._workers.run(lambda: self._worker(file))
+                self._check_unchanged()
                 await self._flush()
             if len(self._done) >= state.total_chunks or await self._server_complete():
                 UploadState.remove(self._state_path)
@@ -207,6 +208,20 @@ class AsyncMultipartUpload:
             upload_id=state.upload_id,
             asset_id=state.asset_id,
         )
+
+    def _check_unchanged(self) -> None:
+        """Before the last report (which completes the session): the file must be as it was when the upload
+        started, or the asset would mix two versions of it; a changed file starts anew on the next call."""
+        try:
+            info = self._path.stat()
+            changed = (info.st_size, info.st_mtime_ns) != (self._identity.size, self._identity.mtime_ns)
+        except OSError:
+            changed = True
+        if changed:
+            UploadState.remove(self._state_path)
+            raise ValidationError(
+                "path", f"{str(self._path)!r} changed while it was being uploaded; upload it again", str(self._path)
+            )
 
     def _require_state(self) -> UploadState:
         assert self._state is not None
