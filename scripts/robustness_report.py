@@ -205,6 +205,115 @@ def _mutation(data: dict[str, Any] | None) -> str:
     )
 
 
+#: Section 9 of the report: the upload-fault tests (tests/robustness/test_upload_faults.py) and what each asserts.
+UPLOAD_FAULT_ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        ("chunk failure (the third PUT answers 500 once)"),
+        ("retries that chunk with the client's `RetryPolicy` backoff, on a fresh presigned URL"),
+        ("12 PUTs for 11 chunks, exactly one 500, the failed chunk sent twice and reported `completed`"),
+    ),
+    (
+        ("chunk that keeps failing (503 on every PUT of chunk 5)"),
+        ("gives up after `max_retries + 1` attempts"),
+        (
+            "`UploadError` naming the upload, the asset, chunk 5 and status 503; once the origin recovers the "
+            "same call finishes, PUTting exactly the chunks missing from the first run, in the same session"
+        ),
+    ),
+    (
+        ("dropped connection (closed half-way through the second PUT's body)"),
+        ("counts it as a failed attempt and sends the chunk again, whole"),
+        ("one PUT without a status, 12 PUTs in all, byte-equal file"),
+    ),
+    (
+        ("expired URLs (every URL issued so far expires at the second PUT)"),
+        (
+            "asks for fresh URLs (`presigned-urls`, runs of up to 50) and drops every URL of the same or an older"
+            " batch; an expiry is not counted as a failure (works with `max_retries=0`)"
+        ),
+        ("exactly one 403, 12 PUTs in all, every `presigned-urls` call answered 200"),
+    ),
+    (
+        ("kill and resume (an exception from the progress callback after four chunks)"),
+        (
+            "the state file (upload id, asset id, size, mtime, fingerprint, ETags sent but not reported) stays; "
+            "the same call again reads the session's status from the server, reports the kept ETags and sends the"
+            " rest"
+        ),
+        (
+            "the second run PUTs exactly the chunks the first did not, none twice; one `createMultipartUpload` in"
+            " all; progress resumes at the bytes already sent"
+        ),
+    ),
+    (
+        ("kill and resume, async (the upload task is cancelled mid-way, as Ctrl-C does under `asyncio.run`)"),
+        ("the workers are cancelled, the state file stays"),
+        ("as above"),
+    ),
+    (
+        ("kill -9 (the uploading process gets SIGKILL after three chunks; the fake served over real HTTP)"),
+        ("nothing runs at exit: the state file written after each chunk is all that is left"),
+        (
+            "the process ends by signal 9 leaving one state file; the same call in another process PUTs exactly "
+            "the missing chunks, in the same session"
+        ),
+    ),
+    (
+        ("changed file (same size, other bytes, new mtime)"),
+        ("starts a new session; the old one is left to expire"),
+        ("two sessions; the new one holds the new bytes"),
+    ),
+    (
+        ("file changed during the upload (touched after two chunks)"),
+        ("checks size and mtime before the report that would complete the session"),
+        (
+            "`ValidationError` on `path`; the session stays incomplete, the state file is removed, the next call "
+            "uploads anew"
+        ),
+    ),
+    (
+        ("session closed on the server mid-upload"),
+        ("stops at the origin's 404 instead of retrying"),
+        ("`UploadError`; the next call starts a new session and completes"),
+    ),
+    (
+        ("503 on `POST /assets/multipart-uploads`"),
+        ("never retried: the session may exist"),
+        ("`ServerError` after exactly one create, no PUT"),
+    ),
+    (
+        ("API key"),
+        (
+            "chunk PUTs go through their own HTTP client: no API key, no default headers, only the session's "
+            "`upload_headers`"
+        ),
+        (
+            "no request to the upload origin carries `x-api-key` or `Authorization`, even when the caller's "
+            "`http_client` has both as default headers; every API request carries the key"
+        ),
+    ),
+)
+UPLOAD_FAULTS_INTRO = """## 9. Upload faults
+
+`tests/robustness/test_upload_faults.py`: `client.assets.upload(path)` of an eleven-chunk file (1 KiB chunks,
+the multipart threshold lowered) against the in-process fake, whose upload origin is a separate host that
+refuses `x-api-key`, checks the signed headers, answers real ETags (md5) and shapes chunk PUTs with
+`fake.chunk_faults`. Every row asserts the fake's request log and that the file arrived byte-equal (the
+session's chunks joined, checked against the bytes on disk):
+"""
+UPLOAD_FAULTS_OUTRO = """\
+`tests/wrapper/test_assets_client.py` adds the main path with both clients: chunks byte-equal, progress
+monotone from 0 to the file size, at most `concurrency` PUTs in flight (and more than one), the state file
+removed once the upload completes.
+"""
+
+
+def _upload_faults() -> str:
+    table = ["| fault | what the client does | asserted outcome |", "|---|---|---|"]
+    table += [f"| {fault} | {does} | {asserted} |" for fault, does, asserted in UPLOAD_FAULT_ROWS]
+    return UPLOAD_FAULTS_INTRO + "\n" + "\n".join(table) + "\n\n" + UPLOAD_FAULTS_OUTRO
+
+
 def render() -> str:
     prism, fake, fuzz = _load("schemathesis-prism.json"), _load("schemathesis-fake.json"), _load("response-fuzz.json")
     matrix, matrix_data = _load("fault-matrix.md"), _load("fault-matrix.json")
@@ -352,6 +461,7 @@ a `return` value replaced; each mutant runs the fast tests of its module with `-
 killed when they fail.
 
 {_mutation(mutation)}
+{_upload_faults()}
 ## Not covered
 
 - Prism in negative mode (see section 1); the fake covers negative mode.

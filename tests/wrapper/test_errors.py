@@ -14,6 +14,7 @@ from twelvelabs_embed import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
+    AssetFailedError,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -30,6 +31,7 @@ from twelvelabs_embed import (
     TaskFailedError,
     TransportError,
     UnprocessableEntityError,
+    UploadError,
     ValidationError,
     WaitTimeoutError,
 )
@@ -58,6 +60,8 @@ PARENTS: dict[type[Exception], type[Exception]] = {
     RateLimitError: APIStatusError,
     ServerError: APIStatusError,
     TaskFailedError: EmbedError,
+    AssetFailedError: TaskFailedError,
+    UploadError: EmbedError,
     WaitTimeoutError: EmbedError,
 }
 

@@ -23,6 +23,7 @@ EXPECTED_ALL = [
     "APIStatusError",
     "APITimeoutError",
     "ApiKey",
+    "AssetFailedError",
     "AsyncEmbedClient",
     "AuthenticationError",
     "BadRequestError",
@@ -45,6 +46,7 @@ EXPECTED_ALL = [
     "Timeouts",
     "TransportError",
     "UnprocessableEntityError",
+    "UploadError",
     "ValidationError",
     "WaitTimeoutError",
     "__version__",
@@ -117,6 +119,7 @@ SYNC_METHODS = {
     "legacy.embeddings": ["create"],
     "v2.tasks": ["create", "retrieve", "retrieve_arrays", "list", "iter", "wait", "create_and_wait"],
     "v2.embeddings": ["create"],
+    "assets": ["create", "create_from_url", "list", "iter", "retrieve", "delete", "wait", "upload"],
 }
 RESOURCE_METHODS = [(path, name) for path, names in SYNC_METHODS.items() for name in names]
 
@@ -231,12 +234,14 @@ def test_resource_types_are_public_and_match_the_clients() -> None:
         (sync.v2, resources.V2),
         (sync.v2.tasks, resources.Tasks),
         (sync.v2.embeddings, resources.Embeddings),
+        (sync.assets, resources.Assets),
         (asynchronous.legacy, resources.AsyncLegacy),
         (asynchronous.legacy.tasks, resources.AsyncLegacyTasks),
         (asynchronous.legacy.embeddings, resources.AsyncLegacyEmbeddings),
         (asynchronous.v2, resources.AsyncV2),
         (asynchronous.v2.tasks, resources.AsyncTasks),
         (asynchronous.v2.embeddings, resources.AsyncEmbeddings),
+        (asynchronous.assets, resources.AsyncAssets),
     ]
     for obj, cls in pairs:
         assert type(obj) is cls

@@ -20,6 +20,8 @@
     │       ├── RateLimitError          429 (with retry_after)
     │       └── ServerError             5xx
     ├── TaskFailedError                 the task ended `failed` (with the server's reason)
+    │   └── AssetFailedError            the asset ended `failed` (with the server's reason)
+    ├── UploadError                     a multipart upload cannot go on (a chunk, the session)
     └── WaitTimeoutError                a wait passed its deadline (with the last status seen)
 
 Status errors carry `status_code`, `code`, `message`, `request_id`, `retry_after` (seconds, on
@@ -37,6 +39,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AssetFailedError",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
@@ -53,6 +56,7 @@ __all__ = [
     "TaskFailedError",
     "TransportError",
     "UnprocessableEntityError",
+    "UploadError",
     "ValidationError",
     "WaitTimeoutError",
 ]
@@ -181,6 +185,43 @@ class TaskFailedError(EmbedError):
         self.reason = reason
         self.task = task
         super().__init__(f"task {task_id} failed: {reason or 'the server gave no reason'}")
+
+
+class AssetFailedError(TaskFailedError):
+    """The asset ended in status `failed` (an unreadable or unsupported file, a URL that cannot be fetched).
+
+    `asset_id` names it, `reason` is the server's `error.message` (not a contract), `asset` the last `Asset` seen.
+    """
+
+    def __init__(self, asset_id: str, reason: str | None, asset: Any = None) -> None:
+        EmbedError.__init__(self, f"asset {asset_id} failed: {reason or 'the server gave no reason'}")
+        self.task_id = self.asset_id = asset_id
+        self.reason = reason
+        self.task = self.asset = asset
+
+
+class UploadError(EmbedError):
+    """A multipart upload cannot go on: a chunk failed every attempt, or the session failed or expired.
+
+    `upload_id` and `asset_id` name the session; `chunk_index` (1-based) the chunk, when one is to blame;
+    `status_code` the upload origin's last answer, when there was one. Uploads are resumable: calling
+    `assets.upload(path)` again continues where this one stopped (unless the session itself is gone).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        upload_id: str | None = None,
+        asset_id: str | None = None,
+        chunk_index: int | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.upload_id = upload_id
+        self.asset_id = asset_id
+        self.chunk_index = chunk_index
+        self.status_code = status_code
 
 
 class WaitTimeoutError(EmbedError):

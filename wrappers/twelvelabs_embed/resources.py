@@ -10,13 +10,24 @@
 | `client.v2` | `V2` | `AsyncV2` |
 | `client.v2.tasks` | `Tasks` | `AsyncTasks` |
 | `client.v2.embeddings` | `Embeddings` | `AsyncEmbeddings` |
+| `client.assets` | `Assets` | `AsyncAssets` |
 """
 
-from ._async import AsyncEmbeddings, AsyncLegacy, AsyncLegacyEmbeddings, AsyncLegacyTasks, AsyncTasks, AsyncV2
-from ._sync import V2, Embeddings, Legacy, LegacyEmbeddings, LegacyTasks, Tasks
+from ._async import (
+    AsyncAssets,
+    AsyncEmbeddings,
+    AsyncLegacy,
+    AsyncLegacyEmbeddings,
+    AsyncLegacyTasks,
+    AsyncTasks,
+    AsyncV2,
+)
+from ._sync import V2, Assets, Embeddings, Legacy, LegacyEmbeddings, LegacyTasks, Tasks
 
 __all__ = [
     "V2",
+    "Assets",
+    "AsyncAssets",
     "AsyncEmbeddings",
     "AsyncLegacy",
     "AsyncLegacyEmbeddings",

@@ -27,8 +27,10 @@ from .._pagination import Pager
 from .._polling import FINAL_POLL_GRACE, PollPolicy, Waiter
 from .._responses import parse
 from .._retry import RetryPolicy
+from ._assets import AsyncAssets
 from ._resources import AsyncLegacy, AsyncV2
 from ._transport import default_transport
+from ._upload import AsyncUploadHttp
 
 __all__ = ["AsyncEmbedClient"]
 
@@ -45,7 +47,8 @@ class AsyncEmbedClient(ClientBase):
     ...     done = await client.v2.tasks.wait(task.id)
 
     Resources: `client.legacy.tasks` (video tasks, `/embed/tasks`), `client.legacy.embeddings`
-    (`POST /embed`), `client.v2.tasks` (`/embed-v2/tasks`), `client.v2.embeddings` (`POST /embed-v2`).
+    (`POST /embed`), `client.v2.tasks` (`/embed-v2/tasks`), `client.v2.embeddings` (`POST /embed-v2`),
+    `client.assets` (`/assets`, multipart uploads of local files of any size).
 
     Parameters:
         api_key: the TwelveLabs API key; default: the `TWELVELABS_API_KEY` environment variable.
@@ -62,6 +65,9 @@ class AsyncEmbedClient(ClientBase):
             as they are; its redirects are not followed by it: this client follows them itself).
         verify: TLS verification for the client built here (ignored with `http_client`).
         allow_insecure_http: allow plain http to a non-loopback host (the key travels in clear).
+        upload_transport: the httpx transport of multipart chunk PUTs to the presigned URLs (another
+            origin; they never carry the API key); default: `transport` if given, else one built like the
+            client's own.
         sleep, clock, rand: injectable time and randomness, for tests that never really wait.
     """
 
@@ -78,6 +84,7 @@ class AsyncEmbedClient(ClientBase):
         http_client: httpx.AsyncClient | None = None,
         verify: Verify = True,
         allow_insecure_http: bool = False,
+        upload_transport: httpx.AsyncBaseTransport | None = None,
         sleep: AsyncSleep = DEFAULT_ASYNC_SLEEP,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
@@ -103,12 +110,16 @@ class AsyncEmbedClient(ClientBase):
         else:
             self.timeouts = injected_client_timeouts(http_client.timeout, timeouts)
         self._http = http_client
+        self._uploads = AsyncUploadHttp(
+            upload_transport or transport, verify, shared=upload_transport is None and transport is not None
+        )
         self._sleep = sleep
         self._bind()
 
     def _bind(self) -> None:
         self.legacy = AsyncLegacy(self)
         self.v2 = AsyncV2(self)
+        self.assets = AsyncAssets(self)
 
     def with_options(
         self, *, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None, poll: PollPolicy | None = None
@@ -118,7 +129,10 @@ class AsyncEmbedClient(ClientBase):
 
     async def aclose(self) -> None:
         """Close the connections (an injected `http_client` too)."""
-        await self._http.aclose()
+        try:
+            await self._uploads.aclose()
+        finally:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncEmbedClient:
         return self

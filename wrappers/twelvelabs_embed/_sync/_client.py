@@ -28,8 +28,10 @@ from .._pagination import Pager
 from .._polling import FINAL_POLL_GRACE, PollPolicy, Waiter
 from .._responses import parse
 from .._retry import RetryPolicy
+from ._assets import Assets
 from ._resources import V2, Legacy
 from ._transport import default_transport
+from ._upload import UploadHttp
 
 __all__ = ["EmbedClient"]
 
@@ -46,7 +48,8 @@ class EmbedClient(ClientBase):
     ...     done = client.v2.tasks.wait(task.id)
 
     Resources: `client.legacy.tasks` (video tasks, `/embed/tasks`), `client.legacy.embeddings`
-    (`POST /embed`), `client.v2.tasks` (`/embed-v2/tasks`), `client.v2.embeddings` (`POST /embed-v2`).
+    (`POST /embed`), `client.v2.tasks` (`/embed-v2/tasks`), `client.v2.embeddings` (`POST /embed-v2`),
+    `client.assets` (`/assets`, multipart uploads of local files of any size).
 
     Parameters:
         api_key: the TwelveLabs API key; default: the `TWELVELABS_API_KEY` environment variable.
@@ -63,6 +66,9 @@ class EmbedClient(ClientBase):
             as they are; its redirects are not followed by it: this client follows them itself).
         verify: TLS verification for the client built here (ignored with `http_client`).
         allow_insecure_http: allow plain http to a non-loopback host (the key travels in clear).
+        upload_transport: the httpx transport of multipart chunk PUTs to the presigned URLs (another
+            origin; they never carry the API key); default: `transport` if given, else one built like the
+            client's own.
         sleep, clock, rand: injectable time and randomness, for tests that never really wait.
     """
 
@@ -79,6 +85,7 @@ class EmbedClient(ClientBase):
         http_client: httpx.Client | None = None,
         verify: Verify = True,
         allow_insecure_http: bool = False,
+        upload_transport: httpx.BaseTransport | None = None,
         sleep: Sleep = DEFAULT_SLEEP,
         clock: Callable[[], float] = time.monotonic,
         rand: Callable[[], float] = random.random,
@@ -104,12 +111,16 @@ class EmbedClient(ClientBase):
         else:
             self.timeouts = injected_client_timeouts(http_client.timeout, timeouts)
         self._http = http_client
+        self._uploads = UploadHttp(
+            upload_transport or transport, verify, shared=upload_transport is None and transport is not None
+        )
         self._sleep = sleep
         self._bind()
 
     def _bind(self) -> None:
         self.legacy = Legacy(self)
         self.v2 = V2(self)
+        self.assets = Assets(self)
 
     def with_options(
         self, *, retry: RetryPolicy | None = None, timeouts: Timeouts | None = None, poll: PollPolicy | None = None
@@ -119,7 +130,10 @@ class EmbedClient(ClientBase):
 
     def close(self) -> None:
         """Close the connections (an injected `http_client` too)."""
-        self._http.close()
+        try:
+            self._uploads.close()
+        finally:
+            self._http.close()
 
     def __enter__(self) -> EmbedClient:
         return self

@@ -8,6 +8,8 @@ client's one path. Written once, as async code; `scripts/unasync.py` generates t
 
 from __future__ import annotations
 
+import base64
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +27,14 @@ from twelvelabs_embed_generated.api.legacy_tasks import (
     retrieve_video_embeddings,
 )
 from twelvelabs_embed_generated.models import (
+    CreateEmbeddingTaskRequest,
     EmbeddingSuccessResponse,
     EmbeddingTask,
     EmbeddingTaskCreated,
     EmbeddingTaskList,
     LegacyEmbeddingResponse,
     MediaEmbeddingTask,
+    MultipartUploadType,
     VideoEmbeddingTask,
     VideoEmbeddingTaskCreated,
     VideoEmbeddingTaskStatus,
@@ -41,6 +45,7 @@ from .. import _requests as rq
 from .. import _validation as v
 from .._arrays import EmbeddingArrays, parse_legacy_arrays, parse_v2_arrays
 from .._base import check_max_items, check_wait_args
+from .._errors import ValidationError
 from .._pagination import Pager
 from .._responses import read_arrays
 from .._types import (
@@ -57,7 +62,9 @@ from .._types import (
     TaskInputTypeArg,
     TimestampArg,
 )
+from .._upload_plan import MULTIPART_MAX_BYTES
 from .._views import legacy_status, read_v2_poll, v2_failure_reason, v2_status
+from .._workers import ChunkFile
 
 if TYPE_CHECKING:
     from ._client import EmbedClient
@@ -324,6 +331,7 @@ class Tasks(_AsyncTaskListing):
         url: str | None = None,
         base64_string: str | None = None,
         asset_id: str | None = None,
+        file: str | os.PathLike[str] | None = None,
         start_sec: float | None = None,
         end_sec: float | None = None,
         segmentation: SegmentationArg | None = None,
@@ -340,8 +348,11 @@ class Tasks(_AsyncTaskListing):
         Args:
             input_type: `"audio"`, `"video"`, `"image"` or `"document"`.
             model_name: `"marengo3.0"` (default) or `"marengo3.5"`.
-            url, base64_string, asset_id: the media source, exactly one (base64: at most 36 MB decoded
-                for audio/video).
+            url, base64_string, asset_id, file: the media source, exactly one (base64: at most 36 MB
+                decoded for audio/video). `file` is a local path: a file within the inline limit
+                (36 MB for audio/video, 32 MB for images, 512 MB for documents) is sent as base64,
+                a larger one is uploaded first (`client.assets.upload`, resumable) and sent as its
+                `asset_id`.
             start_sec, end_sec: the part to embed (audio/video).
             segmentation: `fixed_segments(...)`, `dynamic_segments(...)` (video) or a dict.
             embedding_option: which embeddings (`visual`, `audio`, `transcription`, ...).
@@ -351,24 +362,56 @@ class Tasks(_AsyncTaskListing):
             document_segmentation: marengo3.5 document segmentation (`spatial` / `sequential`).
             embedding_uncertainty, embedding_dimension: marengo3.5 only.
         """
-        body = rq.v2_task_request(
-            input_type=input_type,
-            model_name=model_name,
-            url=url,
-            base64_string=base64_string,
-            asset_id=asset_id,
-            start_sec=start_sec,
-            end_sec=end_sec,
-            segmentation=segmentation,
-            embedding_option=embedding_option,
-            embedding_scope=embedding_scope,
-            embedding_type=embedding_type,
-            time_based_metadata=time_based_metadata,
-            document_segmentation=document_segmentation,
-            embedding_uncertainty=embedding_uncertainty,
-            embedding_dimension=embedding_dimension,
-        )
+        arguments: dict[str, Any] = {
+            "input_type": input_type,
+            "model_name": model_name,
+            "start_sec": start_sec,
+            "end_sec": end_sec,
+            "segmentation": segmentation,
+            "embedding_option": embedding_option,
+            "embedding_scope": embedding_scope,
+            "embedding_type": embedding_type,
+            "time_based_metadata": time_based_metadata,
+            "document_segmentation": document_segmentation,
+            "embedding_uncertainty": embedding_uncertainty,
+            "embedding_dimension": embedding_dimension,
+        }
+        if file is None:
+            body = rq.v2_task_request(url=url, base64_string=base64_string, asset_id=asset_id, **arguments)
+        else:
+            body = self._file_request(file, url=url, base64_string=base64_string, asset_id=asset_id, **arguments)
         return self._c._send(create_embedding_task_v2.build_request(body=body), creates=True)
+
+    def _file_request(
+        self, file: str | os.PathLike[str], *, url: Any, base64_string: Any, asset_id: Any, **arguments: Any
+    ) -> CreateEmbeddingTaskRequest:
+        """The task body for a local file: inline base64 within the limit, else the asset of an upload.
+
+        Every other argument is checked before the file is read or anything is uploaded.
+        """
+        sources = (("url", url), ("base64_string", base64_string), ("asset_id", asset_id))
+        given = [name for name, value in sources if value is not None]
+        if given:
+            raise ValidationError(
+                "url / base64_string / asset_id / file", f"give exactly one media source; got {', '.join(given)}, file"
+            )
+        rq.v2_task_request(url=None, base64_string=None, asset_id="checked-before-upload", **arguments)
+        kind = str(getattr(arguments["input_type"], "value", arguments["input_type"]))  # checked just above
+        limit = {
+            "audio": v.BASE64_AV_MAX_BYTES,
+            "video": v.BASE64_AV_MAX_BYTES,
+            "image": v.BASE64_IMAGE_MAX_BYTES,
+            "document": v.BASE64_DOCUMENT_MAX_BYTES,
+        }[kind]
+        local = v.upload("file", file, max_bytes=MULTIPART_MAX_BYTES)
+        assert local.path is not None and local.size is not None
+        if local.size <= limit:
+            with ChunkFile(local.path, local.size) as source:
+                encoded = base64.b64encode(source.read(0, local.size)).decode("ascii")
+            return rq.v2_task_request(url=None, base64_string=encoded, asset_id=None, **arguments)
+        media_type = MultipartUploadType(kind) if kind in ("audio", "video", "image") else None
+        asset = self._c.assets.upload(local.path, media_type=media_type)
+        return rq.v2_task_request(url=None, base64_string=None, asset_id=asset.id, **arguments)
 
     def retrieve(self, task_id: str) -> EmbeddingTask:
         """The task: its status and, when ready, its embeddings."""
@@ -445,6 +488,7 @@ class Tasks(_AsyncTaskListing):
         url: str | None = None,
         base64_string: str | None = None,
         asset_id: str | None = None,
+        file: str | os.PathLike[str] | None = None,
         start_sec: float | None = None,
         end_sec: float | None = None,
         segmentation: SegmentationArg | None = None,
@@ -456,7 +500,7 @@ class Tasks(_AsyncTaskListing):
         embedding_uncertainty: bool | None = None,
         embedding_dimension: int | None = None,
     ) -> EmbeddingTask:
-        """`create(...)`, then `wait` for it (arguments as there)."""
+        """`create(...)`, then `wait` for it (arguments as there; `file` may upload the file first)."""
         check_wait_args(callback, timeout)
         created = self.create(
             input_type=input_type,
@@ -464,6 +508,7 @@ class Tasks(_AsyncTaskListing):
             url=url,
             base64_string=base64_string,
             asset_id=asset_id,
+            file=file,
             start_sec=start_sec,
             end_sec=end_sec,
             segmentation=segmentation,
