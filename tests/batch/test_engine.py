@@ -16,7 +16,7 @@ from twelvelabs_embed import EmbedClient
 from twelvelabs_embed.batch import Ledger, LedgerDB, load, make_item, read_inputs, summarize
 from twelvelabs_embed.batch._items import ItemOptions
 from twelvelabs_embed.batch._ledger import read_ledger
-from twelvelabs_embed.batch._sources import upload_name
+from twelvelabs_embed.batch._sources import DefaultSources, upload_name
 
 
 def _urls(path: Path, urls: list[str]) -> Path:
@@ -77,7 +77,7 @@ def test_failures_are_recorded_with_reasons_and_retried_only_when_asked(tmp_path
         encoding="utf-8",
     )
     out = tmp_path / "out"
-    result = live.run(manifest, out)
+    result = live.run(manifest, out, sources=DefaultSources())  # no client: big v2 files cannot be uploaded
     assert (result.done, result.failed) == (1, 4)
     kinds = {f.source.rsplit("/", 1)[-1]: (f.kind, f.error) for f in result.failures}
     assert kinds["bad.mp4?fail=unsupported+codec"][0] == "task_failed"
@@ -87,14 +87,45 @@ def test_failures_are_recorded_with_reasons_and_retried_only_when_asked(tmp_path
     assert kinds["big.mp4"][0] == "needs_upload" and "assets upload" in kinds["big.mp4"][1]
     assert len(live.creates()) == 2
 
-    again = live.run(manifest, out)
+    again = live.run(manifest, out, sources=DefaultSources())
     assert again.failed == 4 and len(live.creates()) == 2  # a failed task is not created again
 
-    retried = live.run(manifest, out, retry_failed=True)
+    retried = live.run(manifest, out, retry_failed=True, sources=DefaultSources())
     assert retried.failed == 4 and len(live.creates()) == 3  # one new task for the failed one
     with read_ledger(out) as db:
         claimed = db.claimed_task_ids()
     assert len(claimed) == 3
+
+
+def test_a_v2_file_over_the_inline_limit_goes_through_a_resumable_asset_upload(tmp_path: Path, live: LiveFake) -> None:
+    """A v2 file over 36 MB: uploaded as an asset (multipart, chunk PUTs on the upload origin), the task created
+    with its `asset_id`, the vectors stored; a re-run uploads nothing and creates nothing."""
+    big = tmp_path / "media" / "lecture.mp4"
+    big.parent.mkdir()
+    data = np.random.default_rng(5).integers(0, 256, 36 * 1024 * 1024 + 7, dtype=np.uint8).tobytes()
+    big.write_bytes(data)
+    small = write_media(tmp_path / "media", {"short.mp4": b"\x05" * 3000})[0]
+    out = tmp_path / "out"
+    result = live.run(tmp_path / "media", out)
+    assert result.ok and (result.done, result.failed) == (2, 0), result.failures
+    uploads = live.fake.multipart_uploads
+    assert len(uploads) == 1
+    upload = uploads[0]
+    assert upload.total_size == len(data)
+    with read_ledger(out) as db:
+        records = {Path(r.source).name: r for r in db.records()}
+    assert records["lecture.mp4"].asset_id == upload.asset_id
+    assert records["short.mp4"].asset_id is None and str(small) == records["short.mp4"].source
+    creates = live.creates()
+    assert len(creates) == 2 and all(c.body_size < 10_000 for c in creates)  # the big file was not sent inline
+    put_bytes = sum(r.body_size for r in live.fake.requests if r.origin == "upload" and r.method == "PUT")
+    assert put_bytes == len(data)  # every byte once, in chunk PUTs to the upload origin
+    table = load(out)
+    assert set(table.column("source").to_pylist()) == {str(big), str(small)}
+
+    again = live.run(tmp_path / "media", out)
+    assert again.already_done == 2 and len(live.creates()) == 2 and len(live.fake.multipart_uploads) == 1
+    assert records["lecture.mp4"].asset_id is not None
 
 
 def _seed_ledger(out: Path, item_source: str, **state: object) -> str:
@@ -232,3 +263,27 @@ def test_summarize_reads_the_ledger_without_the_api(tmp_path: Path, live: LiveFa
     status = summarize(out)
     assert (status.total, status.done, status.failed, status.rows) == (2, 1, 1, result.rows)
     assert os.path.isfile(out / "ledger.sqlite")
+
+
+def test_an_asset_upload_cut_short_resumes_on_the_next_run(tmp_path: Path, live: LiveFake) -> None:
+    """A chunk that keeps failing ends the item's upload (recorded, the batch goes on); the next run resumes
+    the same multipart upload from its state file and sends only the chunks the server does not have."""
+    big = tmp_path / "lecture.mp4"
+    data = np.random.default_rng(6).integers(0, 256, 40 * 1024 * 1024, dtype=np.uint8).tobytes()
+    big.write_bytes(data)
+    live.fake.chunk_faults.add("status", chunk_index=3, times=None, status=500)
+    out = tmp_path / "out"
+    first = live.run(big, out)
+    assert first.failed == 1 and len(live.creates()) == 0, first.failures
+    first_ok = sum(r.body_size for r in live.fake.requests if r.origin == "upload" and r.status == 200)
+    assert 0 < first_ok < len(data)
+    assert len(live.fake.multipart_uploads) == 1
+
+    live.fake.chunk_faults.clear()
+    before = len(live.fake.requests)
+    second = live.run(big, out, retry_failed=True)
+    assert second.ok and second.done == 1, second.failures
+    assert len(live.fake.multipart_uploads) == 1  # the same upload, resumed
+    resumed = [r for r in live.fake.requests[before:] if r.origin == "upload" and r.status == 200]
+    assert sum(r.body_size for r in resumed) == len(data) - first_ok  # only what was missing
+    assert len(live.creates()) == 1

@@ -514,7 +514,7 @@ async def arun(
             folder,
             client=the_client,
             limiter=limiter or AdaptiveRateLimiter(max_per_minute=max_rpm),
-            sources=sources or DefaultSources(),
+            sources=sources or DefaultSources(the_client, state_dir=folder / "uploads"),
             settings=the_settings,
             poll=poll or DEFAULT_POLL,
             concurrency=concurrency,

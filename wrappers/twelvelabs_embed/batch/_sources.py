@@ -6,10 +6,15 @@
   (36 MB decoded for audio and video, `_validation.BASE64_AV_MAX_BYTES`);
 - a local file for a legacy task is uploaded in the create request itself (`video_file`, streamed from
   disk, at most 2 GB), under a name that starts with the item's key, so a listing can recognise the task;
-- a bigger v2 file needs the Assets API (upload, then `asset_id`): `upload_asset` is the one place where
-  that plugs in. Until it does, such an item is recorded as failed ("needs the assets upload").
+- a bigger v2 file goes through the Assets API: `upload_asset` uploads it with `client.assets.upload`
+  (multipart whatever its size, so the upload itself is resumable: its state file lives in the output
+  folder's `uploads/`), waits until the asset is ready, and the task is created with its `asset_id`.
+  Without a client (`DefaultSources()` alone) such an item is recorded as failed ("needs the assets upload").
 
-The ledger already keeps the asset id: an item whose asset was uploaded is not uploaded again on a re-run.
+The ledger keeps the asset id before the task is created: an item whose asset was uploaded is not uploaded
+again on a re-run, and an upload cut short is resumed from its state file, sending only the missing chunks.
+At most one asset can be left unrecorded, by a crash between the asset's create and its answer (no task is
+created for it; assets are not billed as tasks).
 
 `identity` tells reconciliation how to find the item's task in a listing: by its URL, by its upload's file
 name, or not at all ("anonymous": inline base64 and assets, whose list entries name no input). Creates of
@@ -25,10 +30,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from .. import _validation as v
+from .._retry import RetryPolicy
 from ._items import Item
+
+if TYPE_CHECKING:
+    from .._async import AsyncEmbedClient
 
 __all__ = ["DefaultSources", "MediaSources", "NeedsAssetUpload", "PreparedMedia", "SourceProblem"]
 
@@ -113,7 +122,24 @@ def _stat(item: Item) -> os.stat_result:
 
 
 class DefaultSources:
-    """Today's rules (see the module doc). Subclass and override `upload_asset` to add the Assets API."""
+    """The rules of the module doc. `client` (the batch's) enables the assets upload of big v2 files, with
+    its state files in `state_dir`; `upload_concurrency` chunk PUTs at once per file."""
+
+    def __init__(
+        self,
+        client: AsyncEmbedClient | None = None,
+        *,
+        state_dir: str | os.PathLike[str] | None = None,
+        upload_concurrency: int = 4,
+    ) -> None:
+        self._client = client
+        self._state_dir = None if state_dir is None else Path(state_dir)
+        self._upload_concurrency = upload_concurrency
+
+    @property
+    def can_upload_assets(self) -> bool:
+        """Whether big v2 files can go through the Assets API (a client was given)."""
+        return self._client is not None
 
     def check(self, item: Item) -> None:
         if item.kind == "url":
@@ -127,20 +153,28 @@ class DefaultSources:
         if size > limit and not self.can_upload_assets:
             raise NeedsAssetUpload(
                 f"{item.source} is {size} bytes, over the {limit // v.MiB} MB inline (base64) limit of v2 tasks: "
-                "it needs the assets upload, which this version of the batch does not do yet"
+                "it needs the assets upload (give DefaultSources the batch's client)"
             )
 
-    #: Whether `upload_asset` is implemented (a subclass that adds the Assets API sets it).
-    can_upload_assets = False
-
     async def upload_asset(self, item: Item) -> str:
-        """Upload a big local file with the Assets API and return its asset id.
+        """Upload a big local file with the Assets API and return its asset id once the asset is ready.
 
-        THE PLACE where the assets upload plugs in (`client.assets.upload(path)`): return the id of the
-        asset once it is ready. The batch records it in the ledger before creating the task, so a re-run
-        does not upload the file again.
+        The batch records the id in the ledger before creating the task, so a re-run does not upload the
+        file again. The upload is multipart at any size (resumable from its state file); its chunk PUTs and
+        polls are retried with backoff, its creates never once they may have reached the server.
         """
-        raise NeedsAssetUpload(f"{item.source} needs the assets upload, which this version does not do yet")
+        if self._client is None:
+            raise NeedsAssetUpload(f"{item.source} needs the assets upload (give DefaultSources the batch's client)")
+        uploader = self._client.with_options(retry=RetryPolicy())  # the batch's own client does not retry
+        asset = await uploader.assets.upload(
+            item.source,
+            state_dir=self._state_dir,
+            concurrency=self._upload_concurrency,
+            media_type="audio" if item.input_type == "audio" else "video",
+            filename=upload_name(item),
+            multipart_threshold=1,  # multipart at any size: resumable
+        )
+        return asset.id
 
     async def prepare(self, item: Item, *, asset_id: str | None) -> PreparedMedia:
         if item.kind == "url":
