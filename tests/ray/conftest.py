@@ -1,0 +1,56 @@
+"""Fixtures of the Ray tests: one local Ray cluster for the session (this machine's 2 CPUs, no dashboard), and a
+real fake-server process with a rate limit on every operation and a short clock (tasks ready in 0.3 s)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import ray
+
+from tests.batch._support import BatchServer, start_batch_server
+
+#: Requests per second the fake admits (every operation counts).
+LIMIT, WINDOW = 40, 1.0
+
+
+@pytest.fixture(scope="session")
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local Ray cluster; its GCS address (a driver in another process joins it with RAY_ADDRESS)."""
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    context = ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        configure_logging=False,
+        _temp_dir=str(tmp_path_factory.mktemp("ray")),
+    )
+    try:
+        yield context.address_info["gcs_address"]
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BatchServer]:
+    started = start_batch_server(
+        tmp_path_factory.mktemp("ray-fake"), limit=LIMIT, window=WINDOW, fault_rate=0.0, processing_seconds=0.3
+    )
+    try:
+        yield started
+    finally:
+        started.process.stop()
+
+
+def urls(count: int, prefix: str) -> list[dict[str, object]]:
+    """`count` manifest rows of URL items (durations of 6 to 12 s: 1 to 3 segments each)."""
+    return [
+        {"source": f"https://media.example/{prefix}/clip-{i}.mp4?duration={6 + i % 7}", "option": "visual"}
+        for i in range(count)
+    ]
+
+
+def folder(tmp_path: Path) -> Path:
+    return tmp_path / "library"
