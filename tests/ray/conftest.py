@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import ray
@@ -33,7 +32,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ray.shutdown()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BatchServer]:
     started = start_batch_server(
         tmp_path_factory.mktemp("ray-fake"), limit=LIMIT, window=WINDOW, fault_rate=0.0, processing_seconds=0.3
@@ -50,7 +49,3 @@ def urls(count: int, prefix: str) -> list[dict[str, object]]:
         {"source": f"https://media.example/{prefix}/clip-{i}.mp4?duration={6 + i % 7}", "option": "visual"}
         for i in range(count)
     ]
-
-
-def folder(tmp_path: Path) -> Path:
-    return tmp_path / "library"
