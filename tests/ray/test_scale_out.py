@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pyarrow.compute as pc
 import ray
+from ray.data import ActorPoolStrategy
 
 from tests.batch._support import API_KEY, BatchServer, creates_by_identity
 from tests.ray.conftest import LIMIT, WINDOW, urls
@@ -36,7 +37,11 @@ ITEMS, ACTORS, BATCH = 200, 4, 10
 
 def _pipeline(rows: list[dict[str, Any]], kwargs: dict[str, Any], out: Path, concurrency: int) -> None:
     embedded = ray.data.from_items(rows).map_batches(
-        EmbedMedia, fn_constructor_kwargs=kwargs, concurrency=concurrency, batch_size=BATCH, num_cpus=0.25
+        EmbedMedia,
+        fn_constructor_kwargs=kwargs,
+        compute=ActorPoolStrategy(size=concurrency),
+        batch_size=BATCH,
+        num_cpus=0.25,
     )
     embedded.write_parquet(str(out))
 
@@ -84,9 +89,12 @@ def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
     assert not failure, failure
     print(f"run: {time.monotonic() - started:.1f} s, killed after {killed_at} requests")
 
-    # Ray restarted the killed worker (a second incarnation of the same actor registered).
+    # Ray restarted the killed worker (a second incarnation of the same actor registered), which gave back the
+    # locks of the items its first incarnation had in flight; they were run again, by it or by another worker.
     workers = ray.get(keeper.workers.remote())
     assert len(workers[victim[0]]) >= 2, workers
+    locks = ray.get(keeper.stats.remote())
+    assert locks["released"] > 0 and locks["held"] == 0, locks
     assert killed_at < server.count() - requests_before  # the kill came mid-run, not after it
 
     # Every item has exactly one task on the fake, and it is the ledger's.

@@ -136,6 +136,7 @@ class LedgerKeeper:
         self.locks: dict[str, Worker] = {}
         self.handles: dict[str, Any] = {}
         self.incarnations: dict[str, list[int]] = {}
+        self.released = 0  # locks given back because their holder died
         self._changed: asyncio.Condition | None = None
 
     def _condition(self) -> asyncio.Condition:
@@ -165,11 +166,16 @@ class LedgerKeeper:
             async with self._condition():
                 for name in stale:
                     del self.locks[name]
+                self.released += len(stale)
                 self._condition().notify_all()
 
     async def workers(self) -> dict[str, list[int]]:
         """Each worker's Ray actor id and the pids of its incarnations, oldest first."""
         return {holder: list(pids) for holder, pids in self.incarnations.items()}
+
+    async def stats(self) -> dict[str, int]:
+        """Locks held now, and locks given back because their holder died."""
+        return {"held": len(self.locks), "released": self.released}
 
     async def lock(self, name: str, worker: Worker) -> None:
         """Wait until `name` is free (or its holder is dead), then hold it."""
@@ -186,6 +192,7 @@ class LedgerKeeper:
                 if self.locks.get(name) == owner and await self._dead(owner):
                     logger.warning("lock %s: its holder %s is dead; broken", name, owner.holder)
                     del self.locks[name]
+                    self.released += 1
 
     async def unlock(self, name: str, worker: Worker) -> None:
         cond = self._condition()
