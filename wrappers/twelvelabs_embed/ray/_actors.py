@@ -243,7 +243,7 @@ class RemoteLedger(Ledger):
 
     async def run(self, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         name = getattr(work, "__name__", "")
-        if getattr(LedgerDB, name, None) is not work:
+        if name.startswith("_") or getattr(LedgerDB, name, None) is not work:
             raise ValueError(f"{work!r} is not a ledger statement")
         result: T = await self.actor.run.remote(name, args, kwargs)
         return result

@@ -93,6 +93,8 @@ class EmbedMedia:
     every worker (two named actors that `setup` starts). The output rows have the batch's Parquet schema,
     one per segment. An item that fails is recorded in the ledger (`batch.summarize(folder)` lists it)
     and gives no rows; an item whose rows are already stored under `folder/embeddings` gives none either.
+    A column the manifest does not know stops the run (`BatchInputError`), as a key the API refuses does
+    (`FatalBatchError`). One pipeline writes one vector dimension (Parquet files of one schema).
 
     Use `setup` to make the constructor arguments: it runs in the driver, resolves the key, and starts
     the shared actors where the folder is.
@@ -148,6 +150,7 @@ class EmbedMedia:
         self.worker = this_worker()
         self._started: asyncio.Future[None] | None = None
         self.stored: set[str] = set()
+        self._dimension = self.defaults.embedding_dimension or EMPTY_DIMENSION
         # At once, and again when Ray restarts this worker: what a dead incarnation held is given back.
         handle = ray.get_runtime_context().current_actor if not self.worker.holder.startswith("pid-") else None
         ray.get(
@@ -268,8 +271,9 @@ class EmbedMedia:
         await self.ledger.run(LedgerDB.register, items)
         tables = await asyncio.gather(*(self._embed(item) for item in items))
         found = [t for t in tables if t is not None and t.num_rows > 0]
-        if not found:
-            return schema(EMPTY_DIMENSION).empty_table()
+        if not found:  # no vectors: an empty table of the dimension this worker last produced
+            return schema(self._dimension).empty_table()
+        self._dimension = found[-1].schema.field("vector").type.list_size
         return pa.concat_tables(found) if len(found) > 1 else found[0]
 
     def _item(self, row: Mapping[str, Any], number: int) -> Item:
@@ -360,7 +364,7 @@ def _rows(batch: Any) -> list[dict[str, Any]]:
     """The rows of a batch in any of Ray's formats (pyarrow, pandas, a dict of columns)."""
     if hasattr(batch, "to_pylist"):
         rows: list[dict[str, Any]] = batch.to_pylist()
-        return rows
+        return [{k: _plain(v) for k, v in r.items()} for r in rows]
     if hasattr(batch, "to_dict") and hasattr(batch, "columns"):
         records: list[dict[str, Any]] = batch.to_dict("records")
         return [{k: _plain(v) for k, v in r.items()} for r in records]
@@ -372,9 +376,10 @@ def _rows(batch: Any) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    """numpy scalars and arrays as plain Python values."""
+    """numpy scalars and arrays as plain Python values; a missing value (NaN in pandas and numpy) as None."""
     tolist = getattr(value, "tolist", None)
-    return tolist() if callable(tolist) else value
+    value = tolist() if callable(tolist) else value
+    return None if isinstance(value, float) and value != value else value
 
 
 def _stored_keys(path: Path) -> set[str]:
