@@ -1,10 +1,11 @@
 """The batch on a real local Ray cluster against a real fake-server process with a rate limit on every operation.
 
-200 URL items go through `map_batches(EmbedMedia, concurrency=4)`; one worker process is killed with SIGKILL
-mid-run and Ray restarts it and runs its rows again. In the end every item has exactly one task on the fake
-(the fake's own record of which create made which task), one set of rows is written per item and they equal
-what `retrieve_arrays` returns for its task, the fake's limit was never hit across the workers, and a re-run
-of the whole pipeline creates nothing and writes nothing.
+200 URL items (5 of whose tasks fail) go through `map_batches(EmbedMedia)` on a pool of 4 actors; one worker
+process is killed with SIGKILL mid-run and Ray restarts it and runs its rows again. In the end every item has
+exactly one task on the fake (the fake's own record of which create made which task), one set of rows is
+written per item and they equal what `retrieve_arrays` returns for its task, the failures are recorded with
+the server's reason, the fake's limit was never hit across the workers, and a re-run of the whole pipeline
+creates nothing and writes nothing.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from twelvelabs_embed.ray import EmbedMedia
 from twelvelabs_embed.ray._embed import ledger_name
 
 FAST_POLL = PollPolicy(initial_interval=0.3, multiplier=1.5, max_interval=1.0, jitter=0.1)
-ITEMS, ACTORS, BATCH = 200, 4, 10
+ITEMS, FAILING, ACTORS, BATCH = 200, 5, 4, 10
 
 
 def _pipeline(rows: list[dict[str, Any]], kwargs: dict[str, Any], out: Path, concurrency: int) -> None:
@@ -53,7 +54,9 @@ def _setup(folder: Path, server: BatchServer) -> dict[str, Any]:
 def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
     ray_cluster: str, server: BatchServer, tmp_path: Path
 ) -> None:
-    rows = urls(ITEMS, "kill")
+    rows = urls(ITEMS - FAILING, "kill") + [
+        {"source": f"https://media.example/kill/broken-{i}.mp4?fail=corrupt+stream+{i}"} for i in range(FAILING)
+    ]
     folder = tmp_path / "library"
     out = folder / "embeddings"
     kwargs = _setup(folder, server)
@@ -103,7 +106,8 @@ def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
     identities = {f"url:{row['source']}" for row in rows}
     assert {identity: made[identity] for identity in identities} == dict.fromkeys(identities, 1)
     summary = summarize(folder)
-    assert summary.done == ITEMS and summary.failed == 0, summary.failures
+    assert summary.done == ITEMS - FAILING and summary.failed == FAILING, summary.failures
+    assert all(f.kind == "task_failed" and "corrupt stream" in f.error for f in summary.failures)
     created = {c["identity"]: c["task_id"] for c in records["creates"] if c["task_id"] is not None}
     with read_ledger(folder) as db:
         ledger = {r.source: r for r in db.records()}
@@ -113,14 +117,15 @@ def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
 
     # One set of rows per item, equal to what its task returns; `batch.load` reads what Ray wrote.
     table = load(folder)
-    assert set(table.column("source").to_pylist()) == {row["source"] for row in rows}
+    assert set(table.column("source").to_pylist()) == {row["source"] for row in rows[: ITEMS - FAILING]}
     rows_per_task = Counter(table.column("task_id").to_pylist())
     for record in ledger.values():
-        assert record.rows and rows_per_task[record.task_id] == record.rows, record.source
+        if record.status == "done":
+            assert record.rows and rows_per_task[record.task_id] == record.rows, record.source
     columns = [table.column(name).to_pylist() for name in ("key", "start_sec", "embedding_scope")]
     segments = zip(*columns, strict=True)
     assert len(set(segments)) == table.num_rows  # no row written twice
-    sample = sorted({r.task_id for r in ledger.values() if r.task_id})[::5]
+    sample = sorted({r.task_id for r in ledger.values() if r.task_id and r.status == "done"})[::5]
     expected = asyncio.run(_retrieve_all(server, sample))
     for task in sample:
         stored = table.filter(pc.equal(table.column("task_id"), task))
