@@ -84,7 +84,7 @@ def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
             victim = (holder, pids[-1])
             os.kill(pids[-1], signal.SIGKILL)
             break
-        time.sleep(0.05)
+        time.sleep(0.1)
     assert victim is not None, f"the run ended (or stalled) before a worker could be killed: {failure}"
     killed_at = server.count() - requests_before
     runner.join(timeout=180)

@@ -33,8 +33,10 @@ __all__ = ["EmbedMedia", "SharedKey"]
 
 logger = logging.getLogger("twelvelabs_embed.ray")
 
-#: The name of the cluster's rate budget actor (one per Ray namespace, like one per organisation).
+#: The name of the cluster's rate budget actor, and its namespace: one budget for every job of the cluster
+#: (name another one for a second organisation's key).
 BUDGET_NAME = "twelvelabs-embed-rate-budget"
+BUDGET_NAMESPACE = "twelvelabs-embed"
 #: The vector size of an empty result (Ray skips empty blocks when it writes).
 EMPTY_DIMENSION = 512
 
@@ -141,7 +143,7 @@ class EmbedMedia:
         self._max_connections = max_connections
         try:
             self.ledger_actor = ray.get_actor(ledger, namespace=namespace)
-            self.budget_actor = ray.get_actor(budget, namespace=namespace)
+            self.budget_actor = ray.get_actor(budget, namespace=BUDGET_NAMESPACE)
         except ValueError:
             raise ConfigurationError(
                 f"the shared actors of {folder} are not running: pass EmbedMedia.setup({str(folder)!r}) "
@@ -172,7 +174,8 @@ class EmbedMedia:
         """Start (or find) the shared ledger of `folder` and the rate budget; return the constructor kwargs.
 
         Call it in the driver, after `ray.init()`. The ledger actor runs on this node (the folder is
-        here); it and the budget live as long as this driver. The key is resolved here (`api_key`, else
+        here) and lives as long as this driver (or until `teardown`); the rate budget is the cluster's,
+        shared by every job, and lives as long as the cluster. The key is resolved here (`api_key`, else
         `TWELVELABS_API_KEY`), so a missing key fails before any work is scheduled; it travels to the
         workers in the returned arguments. `options` are the other constructor arguments (`defaults`,
         `retry_failed`, `poll`, `settings`, `timeouts`, `stored`, `max_connections`). `max_rpm` caps the
@@ -197,11 +200,18 @@ class EmbedMedia:
         )
         rate: Any = (
             ray.remote(RateBudget)
-            .options(name=budget, get_if_exists=True, num_cpus=0, max_concurrency=10_000)
+            .options(
+                name=budget,
+                namespace=BUDGET_NAMESPACE,
+                lifetime="detached",  # the cluster's budget outlives one job; it dies with the cluster
+                get_if_exists=True,
+                num_cpus=0,
+                max_concurrency=10_000,
+            )
             .remote(max_rpm, lease)
         )
         ray.get([keeper.ready.remote(), rate.ready.remote()])  # a folder another batch holds fails here
-        _HANDLES[name], _HANDLES[budget] = keeper, rate
+        _HANDLES[name] = keeper
         return {
             "folder": str(root),
             "ledger": name,
