@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
@@ -151,6 +152,7 @@ class EmbedMedia:
             ) from None
         self.worker = this_worker()
         self._started: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.stored: set[str] = set()
         self._dimension = self.defaults.embedding_dimension or EMPTY_DIMENSION
         # At once, and again when Ray restarts this worker: what a dead incarnation held is given back.
@@ -239,7 +241,8 @@ class EmbedMedia:
     # ------------------------------------------------------------------ the worker side
     async def _start(self) -> None:
         if self._started is None:
-            self._started = asyncio.get_running_loop().create_future()
+            self._loop = asyncio.get_running_loop()
+            self._started = self._loop.create_future()
             try:
                 await self._open()
             except BaseException as error:
@@ -365,6 +368,20 @@ class EmbedMedia:
             else:
                 await self.ledger.run(LedgerDB.reset, key)
         return True
+
+    async def aclose(self) -> None:
+        """Stop this worker's poller and close its connections."""
+        if self._started is not None and self._started.done() and self._started.exception() is None:
+            await self.poller.aclose()
+            await self.client.aclose()
+
+    def __del__(self) -> None:
+        # Ray Data drops the instance when the pipeline ends: close on the loop that ran the batches.
+        loop = getattr(self, "_loop", None)
+        if loop is None or loop.is_closed() or not loop.is_running() or asyncio._get_running_loop() is loop:
+            return
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(self.aclose(), loop).result(timeout=5)
 
     def __repr__(self) -> str:
         return f"EmbedMedia(folder={str(self.folder)!r})"
