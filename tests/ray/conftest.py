@@ -18,7 +18,7 @@ LIMIT, WINDOW = 40, 1.0
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A local Ray cluster; its GCS address (a driver in another process joins it with RAY_ADDRESS)."""
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    os.environ.pop("RAY_ADDRESS", None)  # a cluster of our own, even where the environment names another
     context = ray.init(
         num_cpus=2,
         include_dashboard=False,
