@@ -12,9 +12,10 @@ import pyarrow as pa
 import pytest
 import ray
 
+from twelvelabs_embed import ConfigurationError
 from twelvelabs_embed.batch import Observation
 from twelvelabs_embed.batch._ledger import LedgerDB
-from twelvelabs_embed.ray import LedgerKeeper, RateBudget, RemoteLedger, SharedKey, Worker
+from twelvelabs_embed.ray import EmbedMedia, LedgerKeeper, RateBudget, RemoteLedger, SharedKey, Worker
 from twelvelabs_embed.ray._embed import _rows
 
 A1, A2, B = Worker("actor-a", 101), Worker("actor-a", 202), Worker("actor-b", 303)
@@ -152,3 +153,26 @@ def test_the_shared_key_never_shows_itself() -> None:
     key = SharedKey("secret-key-123")
     assert "secret" not in repr(key) + str(key) + repr({"api_key": key})
     assert pickle.loads(pickle.dumps(key)).reveal() == "secret-key-123"  # it does travel to the workers
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_rpm": 0}, "max_rpm must be a whole number >= 1"),
+        ({"max_rpm": True}, "max_rpm must be a whole number >= 1"),
+        ({"concurrency": 4}, "unknown option 'concurrency'"),
+        ({"defaults": {"api": "v2"}}, "defaults must be ItemOptions"),
+        ({"retry_failed": "yes"}, "retry_failed must be bool"),
+        ({"max_connections": 0}, "max_connections must be >= 1"),
+        ({"max_connections": True}, "max_connections must be int"),
+    ],
+)
+def test_setup_refuses_a_bad_option_before_starting_anything(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        EmbedMedia.setup("library", api_key="k", base_url="http://127.0.0.1:9/v1.3", **options)
+
+
+def test_setup_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TWELVELABS_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="no API key"):
+        EmbedMedia.setup("library", base_url="http://127.0.0.1:9/v1.3")

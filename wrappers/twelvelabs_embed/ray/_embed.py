@@ -190,6 +190,9 @@ class EmbedMedia:
 
         key = resolve_api_key(api_key)
         url = str(resolve_base_url(base_url, allow_insecure_http=False))
+        _check_options(max_rpm, options)
+        if not ray.is_initialized():
+            raise ConfigurationError("EmbedMedia.setup runs in the driver after ray.init()")
         root = Path(folder).resolve()
         timeouts = options.get("timeouts")
         lease = (timeouts.total if isinstance(timeouts, Timeouts) else Timeouts().total) + 60.0
@@ -222,7 +225,7 @@ class EmbedMedia:
             "api_key": SharedKey(key.reveal()),
             "base_url": url,
             "base": os.getcwd(),
-            **options,
+            **{name: str(Path(value).resolve()) if name == "stored" else value for name, value in options.items()},
         }
 
     @staticmethod
@@ -385,6 +388,34 @@ class EmbedMedia:
 
     def __repr__(self) -> str:
         return f"EmbedMedia(folder={str(self.folder)!r})"
+
+
+#: The constructor arguments `setup` passes on, and the type each must have.
+_OPTIONS: dict[str, type | tuple[type, ...]] = {
+    "defaults": ItemOptions,
+    "retry_failed": bool,
+    "poll": PollPolicy,
+    "settings": PipelineSettings,
+    "timeouts": Timeouts,
+    "stored": (str, os.PathLike),
+    "max_connections": int,
+}
+
+
+def _check_options(max_rpm: object, options: Mapping[str, Any]) -> None:
+    """Refuse a bad option in the driver, naming it, before any actor starts."""
+    if max_rpm is not None and (isinstance(max_rpm, bool) or not isinstance(max_rpm, int) or max_rpm < 1):
+        raise ConfigurationError(f"max_rpm must be a whole number >= 1, got {max_rpm!r}")
+    for name, value in options.items():
+        wanted = _OPTIONS.get(name)
+        if wanted is None:
+            raise ConfigurationError(f"unknown option {name!r}; EmbedMedia.setup takes {', '.join(sorted(_OPTIONS))}")
+        if value is not None and (not isinstance(value, wanted) or (wanted is int and isinstance(value, bool))):
+            names = " or ".join(t.__name__ for t in (wanted if isinstance(wanted, tuple) else (wanted,)))
+            raise ConfigurationError(f"{name} must be {names}, got {value!r}")
+    connections = options.get("max_connections")
+    if connections is not None and connections < 1:
+        raise ConfigurationError(f"max_connections must be >= 1, got {connections!r}")
 
 
 def _rows(batch: Any) -> list[dict[str, Any]]:
