@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import ray
@@ -15,19 +17,37 @@ from tests.batch._support import BatchServer, start_batch_server
 LIMIT, WINDOW = 40, 1.0
 
 
+@dataclass(frozen=True)
+class RayCluster:
+    """The session's local Ray cluster: its GCS address (a driver in another process joins it with RAY_ADDRESS)
+    and its folder of logs."""
+
+    address: str
+    temp_dir: Path
+
+    def logs_mention(self, text: str) -> list[Path]:
+        """The files of the cluster's logs that contain `text`."""
+        return [
+            path
+            for path in self.temp_dir.rglob("*")
+            if path.is_file() and "logs" in path.parts and text.encode() in path.read_bytes()
+        ]
+
+
 @pytest.fixture(scope="session")
-def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A local Ray cluster; its GCS address (a driver in another process joins it with RAY_ADDRESS)."""
+def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RayCluster]:
+    """A local Ray cluster on this machine's 2 CPUs, without the dashboard; shut down at the end of the session."""
     os.environ.pop("RAY_ADDRESS", None)  # a cluster of our own, even where the environment names another
+    temp_dir = tmp_path_factory.mktemp("ray")
     context = ray.init(
         num_cpus=2,
         include_dashboard=False,
         log_to_driver=False,
         configure_logging=False,
-        _temp_dir=str(tmp_path_factory.mktemp("ray")),
+        _temp_dir=str(temp_dir),
     )
     try:
-        yield context.address_info["gcs_address"]
+        yield RayCluster(context.address_info["gcs_address"], temp_dir)
     finally:
         ray.shutdown()
 

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.batch._support import API_KEY, BatchServer
+from tests.ray.conftest import RayCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,9 +24,9 @@ def scale_out_block() -> str:
     return str(blocks[0])
 
 
-def test_the_scale_out_example_runs_as_written(ray_cluster: str, server: BatchServer, tmp_path: Path) -> None:
+def test_the_scale_out_example_runs_as_written(ray_cluster: RayCluster, server: BatchServer, tmp_path: Path) -> None:
     """The block, verbatim, in its own driver: 8 items embedded, every vector readable with `batch.load`."""
-    env = {**server.env(), "RAY_ADDRESS": ray_cluster, "RAY_DATA_DISABLE_PROGRESS_BARS": "1"}
+    env = {**server.env(), "RAY_ADDRESS": ray_cluster.address}
     result = subprocess.run(
         [sys.executable, "-c", scale_out_block()], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180
     )
@@ -34,6 +35,7 @@ def test_the_scale_out_example_runs_as_written(ray_cluster: str, server: BatchSe
     assert int(done) == 8 and int(vectors) >= 8
     assert list((tmp_path / "library" / "embeddings").glob("*.parquet"))
     assert API_KEY not in result.stdout + result.stderr
+    assert not ray_cluster.logs_mention(API_KEY)
 
 
 def test_the_scale_out_example_passes_mypy_strict(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ import ray
 from ray.data import ActorPoolStrategy
 
 from tests.batch._support import API_KEY, BatchServer, creates_by_identity
-from tests.ray.conftest import LIMIT, WINDOW, urls
+from tests.ray.conftest import LIMIT, WINDOW, RayCluster, urls
 from twelvelabs_embed import AsyncEmbedClient, EmbeddingArrays, PollPolicy
 from twelvelabs_embed.batch import load, summarize
 from twelvelabs_embed.batch._ledger import read_ledger
@@ -52,7 +52,7 @@ def _setup(folder: Path, server: BatchServer) -> dict[str, Any]:
 
 
 def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
-    ray_cluster: str, server: BatchServer, tmp_path: Path
+    ray_cluster: RayCluster, server: BatchServer, tmp_path: Path
 ) -> None:
     rows = urls(ITEMS - FAILING, "kill") + [
         {"source": f"https://media.example/kill/broken-{i}.mp4?fail=corrupt+stream+{i}"} for i in range(FAILING)
@@ -148,6 +148,7 @@ def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
     assert sorted(p.name for p in out.glob("*.parquet")) == files
     assert len(server.records()["creates"]) == creates_before
     EmbedMedia.teardown(folder)
+    assert not ray_cluster.logs_mention(API_KEY)  # the key travelled to the workers, and into no log
 
 
 async def _retrieve_all(server: BatchServer, task_ids: list[str]) -> dict[str, EmbeddingArrays]:
