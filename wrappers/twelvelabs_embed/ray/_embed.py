@@ -84,10 +84,10 @@ class _Pipeline(ItemPipeline):
 class EmbedMedia:
     """Embeds each row of a Ray Dataset with the batch job's engine; returns its vectors as rows.
 
-        kwargs = EmbedMedia.setup("library")                         # in the driver, once
-        vectors = ds.map_batches(EmbedMedia, fn_constructor_kwargs=kwargs, concurrency=4, batch_size=8,
-                                 num_cpus=0.25)
-        vectors.write_parquet("library/embeddings")                  # batch.load("library") reads it
+        kwargs = EmbedMedia.setup("/data/library")                   # in the driver, once
+        vectors = ds.map_batches(EmbedMedia, fn_constructor_kwargs=kwargs, compute=ActorPoolStrategy(size=4),
+                                 batch_size=8, num_cpus=0.25)
+        vectors.write_parquet("/data/library/embeddings")            # batch.load("/data/library") reads it
 
     A row has a `source` (a URL or a path; `path`, `url` and `file` are accepted too) and, as in the batch
     manifest, any of `api`, `input_type`, `model`, `segmentation`, `clip_length`, `option`, `scope`,
