@@ -16,6 +16,7 @@ there is none. Creates that share an identity go one at a time, so a listing can
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -294,6 +295,11 @@ class ItemPipeline:
         self._sleep = sleep
         self._identity_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
+    def identity_lock(self, identity: str) -> contextlib.AbstractAsyncContextManager[Any]:
+        """What makes creates of one identity go one at a time: a lock of this process. A runner spread over
+        many processes (a Ray cluster) overrides it with a lock they all share."""
+        return self._identity_locks[identity]
+
     def _stage(self, key: str, stage: Stage) -> None:
         if self.on_stage is not None:
             self.on_stage(key, stage)
@@ -338,7 +344,7 @@ class ItemPipeline:
         resource: Any = self.client.v2.tasks if api == "v2" else self.client.legacy.tasks
         kwargs = item.create_kwargs()
         attempts = limited = 0
-        async with self._identity_locks[media.identity]:
+        async with self.identity_lock(media.identity):
             while True:
                 self._stage(key, "creating")
                 mark = self._wall()
