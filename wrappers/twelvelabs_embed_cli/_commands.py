@@ -343,6 +343,7 @@ def fake_server(session: Session) -> None:
             api_key=args.api_key or None,  # '' accepts any non-empty key
             processing_seconds=args.processing_seconds,
             upload_duration=args.upload_duration,
+            chunk_size=args.chunk_size,
             log_requests=not args.quiet,
         )
     except SystemExit as stop:  # uvicorn exits when it cannot start (its own log line says why)

@@ -46,6 +46,7 @@ FAKE_PORT: int = _fake_defaults.DEFAULT_PORT
 FAKE_API_KEY: str = _fake_defaults.DEFAULT_API_KEY
 FAKE_PROCESSING_SECONDS: float = _fake_defaults.DEFAULT_PROCESSING_SECONDS
 FAKE_UPLOAD_DURATION: float = _fake_defaults.DEFAULT_MEDIA_DURATION
+FAKE_CHUNK_SIZE: int = _fake_defaults.DEFAULT_CHUNK_SIZE
 
 EPILOG = """\
 environment:
@@ -143,6 +144,14 @@ def _bytes(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1 byte, got {value!r}")
     return number
+
+
+def _chunk_size(value: str) -> int:
+    """The fake's check (`check_chunk_size`), as `serve()` applies it."""
+    try:
+        return int(_fake_defaults.check_chunk_size(_whole(value)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of bytes >= 1, got {value!r}") from None
 
 
 def _port(value: str) -> int:
@@ -417,6 +426,12 @@ def build_parser() -> Parser:
         type=_positive,
         default=FAKE_UPLOAD_DURATION,
         help=f"media duration in seconds assumed for uploaded files (default {FAKE_UPLOAD_DURATION:g})",
+    )
+    fake.add_argument(
+        "--chunk-size",
+        type=_chunk_size,
+        default=FAKE_CHUNK_SIZE,
+        help=f"bytes per chunk of multipart asset uploads, >= 1 (default {FAKE_CHUNK_SIZE})",
     )
     fake.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
     return parser
