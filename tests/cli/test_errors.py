@@ -127,6 +127,7 @@ CASES = [
     pytest.param(["fake-server", "--processing-seconds", "-5"], 2, ["--processing-seconds", ">= 0"], id="fake-neg"),
     pytest.param(["fake-server", "--processing-seconds", "inf"], 2, ["--processing-seconds", "finite"], id="fake-inf"),
     pytest.param(["fake-server", "--upload-duration", "0"], 2, ["--upload-duration", "> 0"], id="fake-upload-0"),
+    pytest.param(["fake-server", "--chunk-size", "0"], 2, ["--chunk-size", ">= 1"], id="fake-chunk-size-0"),
     pytest.param(["assets", "upload", "{tmp}/none.mp4"], 2, ["FILE", "none.mp4"], id="asset-upload-missing-file"),
     pytest.param(["assets", "upload", "{tmp}"], 2, ["FILE", "regular file"], id="asset-upload-directory"),
     pytest.param(["assets", "upload", "{tmp}/a.mp4", "-q", "--json"], 2, ["-q", "--json"], id="asset-quiet-and-json"),

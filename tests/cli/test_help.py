@@ -83,7 +83,7 @@ HELP_CASES = [
     pytest.param(["assets", "delete"], ("ASSET_ID", "--force", "--json"), id="assets-delete"),
     pytest.param(
         ["fake-server"],
-        ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration"),
+        ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration", "--chunk-size"),
         id="fake-server",
     ),
 ]
@@ -141,6 +141,7 @@ def test_fake_server_defaults_are_the_fakes_one_set(tmp_path: Path) -> None:
     assert f"(default {_defaults.DEFAULT_API_KEY};" in help_text
     assert f"(default {_defaults.DEFAULT_PROCESSING_SECONDS:g})" in help_text
     assert f"(default {_defaults.DEFAULT_MEDIA_DURATION:g})" in help_text
+    assert f"(default {_defaults.DEFAULT_CHUNK_SIZE})" in help_text
     for quiet in (False, True):
         log = tmp_path / f"fake-{quiet}.log"
         extra = ["--quiet"] if quiet else []
