@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
+import select
 import signal
 import subprocess
 import time
@@ -71,6 +73,43 @@ def test_upload_prints_the_id_with_a_byte_bar_and_waits_until_ready(fake: FakeSe
     with fake.client() as client:
         asset = client.assets.retrieve(asset_id)
     assert asset.status == "ready" and asset.size == media.stat().st_size and asset.filename == "clip.mp4"
+
+
+def test_bar_on_a_terminal_by_default(fake: FakeServer, tmp_path: Path) -> None:
+    """With stderr on a terminal (a pseudo-terminal here) the bar is drawn without --progress; stdout (a pipe)
+    carries only the id."""
+    media = _media(tmp_path, "clip.mp4", 300_000)
+    leader, follower = pty.openpty()
+    env = cli_env(fake.base_url, API_KEY, {"TERM": "xterm", "COLUMNS": "120", **_cache(tmp_path)})
+    process = subprocess.Popen(
+        [str(CLI), "assets", "upload", str(media), "--no-wait"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=follower,
+    )
+    os.close(follower)
+    screen = b""
+    try:
+        while select.select([leader], [], [], 60)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the process is done with it
+                break
+            if not chunk:
+                break
+            screen += chunk
+        assert process.stdout is not None
+        stdout = process.stdout.read().decode()
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(leader)
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", screen).decode(errors="replace")
+    assert re.search(BAR.format(name=r"clip\.mp4", size=r"300\.0").lstrip("^"), text), text[-2000:]
+    assert ASSET_ID.match(stdout.strip()) and stdout.count("\n") == 1, stdout
 
 
 def test_upload_quiet_and_json(fake: FakeServer, tmp_path: Path) -> None:

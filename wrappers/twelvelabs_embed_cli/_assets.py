@@ -25,6 +25,9 @@ __all__ = ["ASSET_COMMANDS"]
 
 T = TypeVar("T")
 PAGE_LIMIT_MAX = 50  # the largest page the list endpoint serves
+# `assets.upload`'s default `multipart_threshold`, the documented direct-upload limit: larger files go in
+# chunks, and only those resume (a direct upload is one request, sent again whole).
+DIRECT_UPLOAD_MAX_BYTES = 200 * 1000 * 1000
 
 
 def _text(value: object) -> str | None:
@@ -110,10 +113,15 @@ def upload(session: Session) -> None:
         path.name,
         enabled=args.progress or (session.streams.stderr_is_terminal and not args.quiet),
     )
-    session._resume[:] = [f"run `{_upload_command(session)}` again to resume the upload where it stopped"]
     options: dict[str, Any] = {}
     if args.multipart_threshold is not None:
         options["multipart_threshold"] = args.multipart_threshold
+    chunked = path.stat().st_size > options.get("multipart_threshold", DIRECT_UPLOAD_MAX_BYTES)
+    session._resume[:] = [
+        f"run `{_upload_command(session)}` again to resume the upload where it stopped"
+        if chunked
+        else f"run `{_upload_command(session)}` again to upload the file"
+    ]
     try:
         asset_id = session.client.assets.upload(
             path, on_progress=bar.update, concurrency=args.concurrency, wait=False, **options

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar, cast
 
 from twelvelabs_embed import EmbedClient, EmbeddingArrays, NotFoundError
@@ -214,7 +215,8 @@ def create(session: Session) -> None:
         flags=_CREATE_FLAGS,
     )
     api = session.api()
-    if api.name == "v2" and args.file is not None:  # a large file is uploaded as an asset first (resumable)
+    if api.name == "v2" and args.file is not None and _file_size(args.file) > V2_INLINE_MAX_BYTES:
+        # uploaded as an asset first: resumable
         session._resume[:] = ["run the same command again: an interrupted upload of --file resumes where it stopped"]
     created = api.create(request, session.streams)
     session._resume.clear()
@@ -233,6 +235,17 @@ def create(session: Session) -> None:
         _save(session, api, created.id, args.output, fmt, None, summary=False, arrays=arrays)
     if args.json:
         session.streams.out(json_document(state.document).decode())
+
+
+# The most a v2 `--file` sends inline as base64 (36 MiB, the library's limit); a larger one is uploaded first.
+V2_INLINE_MAX_BYTES = 36 * 1024 * 1024
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the library says what is wrong with it
 
 
 _CREATE_FLAGS = {
