@@ -140,7 +140,8 @@ def test_light_commands_do_not_import_the_library(args: list[str]) -> None:
 
 
 # ----------------------------------------------------------------------------- completion
-ALL_COMMANDS = ("create", "status", "wait", "get", "list", "completion", "fake-server")
+ALL_COMMANDS = ("create", "status", "wait", "get", "list", "assets", "completion", "fake-server")
+ASSET_COMMANDS = ("upload", "list", "get", "wait", "delete")
 
 
 def _complete_bash(script: Path, words: list[str]) -> list[str]:
@@ -170,6 +171,10 @@ def test_bash_completion_completes_commands_flags_and_choices(tmp_path: Path) ->
         "parquet",
     ]
     assert _complete_bash(script, ["twelvelabs-embed", "completion", ""]) == ["bash", "zsh", "fish"]
+    assert set(_complete_bash(script, ["twelvelabs-embed", "assets", ""])) == set(ASSET_COMMANDS)
+    assert _complete_bash(script, ["twelvelabs-embed", "assets", "upload", "--conc"]) == ["--concurrency"]
+    assert "--no-wait" in _complete_bash(script, ["twelvelabs-embed", "assets", "upload", "--"])
+    assert _complete_bash(script, ["twelvelabs-embed", "assets", "delete", "--f"]) == ["--force"]
 
 
 @pytest.mark.parametrize(("shell", "first_line"), [("zsh", "#compdef twelvelabs-embed"), ("fish", "# AUTOMATICALLY")])
@@ -177,7 +182,15 @@ def test_zsh_and_fish_completion_name_every_command_and_flag(shell: str, first_l
     """`completion zsh|fish` prints a script for that shell naming every command and the flags of `create`."""
     script = run_cli(["completion", shell], base_url=None, api_key=None).silent().stdout
     assert script.startswith(first_line)
-    for word in (*ALL_COMMANDS, "clip-length", "time-metadata", "with-embeddings", "quiet"):
+    for word in (
+        *ALL_COMMANDS,
+        *ASSET_COMMANDS,
+        "clip-length",
+        "time-metadata",
+        "with-embeddings",
+        "quiet",
+        "concurrency",
+    ):
         assert word in script, f"{word} missing from the {shell} script"
     if shell == "fish":
         assert "complete -c twelvelabs-embed" in script

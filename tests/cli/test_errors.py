@@ -82,9 +82,11 @@ CASES = [
     pytest.param(["get", "t1"], 2, ["-o/--output", "required"], id="get-without-output"),
     pytest.param(["get", "t1", "-o", "-", "--format", "npy"], 2, ["--format", "stdout"], id="npy-to-stdout"),
     pytest.param(["get", "t1", "-o", "-", "--json"], 2, ["--json", "-o -"], id="json-and-stdout-data"),
-    pytest.param(["create", "--api", "v2", "--file", "{tmp}/a.mp4"], 2, ["--file", "--base64-file"], id="v2-with-file"),
+    pytest.param(
+        ["create", "--api", "v2", "--file", "{tmp}/none.mp4"], 2, ["--file", "none.mp4"], id="v2-missing-file"
+    ),
     pytest.param(["create", "--url", URL, "--clip-length", "5"], 2, ["--clip-length"], id="v2-with-clip-length"),
-    pytest.param(["create", "--url", URL, "--progress"], 2, ["--progress", "legacy"], id="v2-with-progress"),
+    pytest.param(["create", "--url", URL, "--progress"], 2, ["--progress", "--file"], id="v2-progress-no-file"),
     pytest.param(
         ["create", "--api", "legacy", "--url", URL, "--segmentation", "fixed:5"],
         2,
@@ -125,6 +127,23 @@ CASES = [
     pytest.param(["fake-server", "--processing-seconds", "-5"], 2, ["--processing-seconds", ">= 0"], id="fake-neg"),
     pytest.param(["fake-server", "--processing-seconds", "inf"], 2, ["--processing-seconds", "finite"], id="fake-inf"),
     pytest.param(["fake-server", "--upload-duration", "0"], 2, ["--upload-duration", "> 0"], id="fake-upload-0"),
+    pytest.param(["fake-server", "--chunk-size", "0"], 2, ["--chunk-size", ">= 1"], id="fake-chunk-size-0"),
+    pytest.param(["assets", "upload", "{tmp}/none.mp4"], 2, ["FILE", "none.mp4"], id="asset-upload-missing-file"),
+    pytest.param(["assets", "upload", "{tmp}"], 2, ["FILE", "regular file"], id="asset-upload-directory"),
+    pytest.param(["assets", "upload", "{tmp}/a.mp4", "-q", "--json"], 2, ["-q", "--json"], id="asset-quiet-and-json"),
+    pytest.param(
+        ["assets", "upload", "{tmp}/a.mp4", "--no-wait", "--timeout", "5"],
+        2,
+        ["--timeout", "--wait"],
+        id="asset-timeout-without-wait",
+    ),
+    pytest.param(
+        ["assets", "upload", "{tmp}/a.mp4", "--concurrency", "33"], 2, ["--concurrency", "32"], id="asset-concurrency"
+    ),
+    pytest.param(["assets", "list", "--limit", "0"], 2, ["--limit", ">= 1"], id="asset-limit-0"),
+    pytest.param(["assets", "get", "a/b"], 2, ["ASSET_ID"], id="asset-id-with-slash"),
+    pytest.param(["assets", "delete"], 2, ["ASSET_ID"], id="asset-delete-no-id"),
+    pytest.param(["assets", "get", "6b0c0000000000000000dead"], 1, ["no asset", "6b0c"], id="asset-not-found"),
 ]
 PYTHON_NAMES = re.compile(
     r"video_clip_length|video_file|video_url|video_start_offset_sec|video_end_offset_sec|video_embedding_scope|"

@@ -25,6 +25,7 @@ HELP_CASES = [
             "wait",
             "get",
             "list",
+            "assets",
             "completion",
             "fake-server",
             "TWELVELABS_API_KEY",
@@ -70,9 +71,19 @@ HELP_CASES = [
     pytest.param(["get"], ("TASK_ID", "-o FILE, --output FILE", "--format", "--option", "--json", "--api"), id="get"),
     pytest.param(["list"], ("--status", "--limit", "--json", "--api"), id="list"),
     pytest.param(["completion"], ("SHELL", "bash", "zsh", "fish"), id="completion"),
+    pytest.param(["assets"], ("upload", "list", "get", "wait", "delete"), id="assets"),
+    pytest.param(
+        ["assets", "upload"],
+        ("FILE", "--wait, --no-wait", "--concurrency", "--timeout", "--progress", "-q, --quiet", "--json", "resumes"),
+        id="assets-upload",
+    ),
+    pytest.param(["assets", "list"], ("--limit", "--json"), id="assets-list"),
+    pytest.param(["assets", "get"], ("ASSET_ID", "--json"), id="assets-get"),
+    pytest.param(["assets", "wait"], ("ASSET_ID", "--timeout", "--json"), id="assets-wait"),
+    pytest.param(["assets", "delete"], ("ASSET_ID", "--force", "--json"), id="assets-delete"),
     pytest.param(
         ["fake-server"],
-        ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration"),
+        ("--host", "--port", "--api-key", "--processing-seconds", "--upload-duration", "--chunk-size"),
         id="fake-server",
     ),
 ]
@@ -130,6 +141,7 @@ def test_fake_server_defaults_are_the_fakes_one_set(tmp_path: Path) -> None:
     assert f"(default {_defaults.DEFAULT_API_KEY};" in help_text
     assert f"(default {_defaults.DEFAULT_PROCESSING_SECONDS:g})" in help_text
     assert f"(default {_defaults.DEFAULT_MEDIA_DURATION:g})" in help_text
+    assert f"(default {_defaults.DEFAULT_CHUNK_SIZE})" in help_text
     for quiet in (False, True):
         log = tmp_path / f"fake-{quiet}.log"
         extra = ["--quiet"] if quiet else []

@@ -82,6 +82,40 @@ def test_direct_upload_streams_the_file_and_returns_the_ready_asset(
     assert progress == [(0, len(DATA)), (len(DATA), len(DATA))]
 
 
+def test_direct_upload_reports_progress_as_the_body_streams(
+    fake: EmbedFake, client: EmbedClient, tmp_path: Path
+) -> None:
+    """A direct upload larger than one read reports the bytes read as the request streams the file
+    (strictly increasing, below the total until the server has it), then the total."""
+    data = os.urandom(5 * validation.UploadReader.CHUNK + 123)
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(data)
+    progress: list[tuple[int, int]] = []
+    asset = client.assets.upload(path, on_progress=lambda s, t: progress.append((s, t)), wait=False)
+    assert fake.asset(asset).data == data
+    sent = [s for s, _ in progress]
+    assert {t for _, t in progress} == {len(data)}
+    assert sent[0] == 0 and sent[-1] == len(data)
+    assert sent == sorted(set(sent)) and len(sent) >= 5, sent  # every read of the stream shows
+    assert all(s % validation.UploadReader.CHUNK == 0 for s in sent[1:-1])
+
+
+def test_an_exception_from_direct_upload_progress_is_raised_as_itself(client: EmbedClient, tmp_path: Path) -> None:
+    """The callback's own exception ends a direct upload mid-stream, as it ends a multipart one."""
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(os.urandom(3 * validation.UploadReader.CHUNK))
+
+    class Stop(Exception):
+        pass
+
+    def stop(sent: int, total: int) -> None:
+        if sent > 0:
+            raise Stop
+
+    with pytest.raises(Stop):
+        client.assets.upload(path, on_progress=stop, wait=False)
+
+
 def test_create_from_url_then_wait_until_ready(fake: EmbedFake, client: EmbedClient) -> None:
     """A URL asset starts processing; `wait` polls it to ready, calling `on_poll` with each asset seen."""
     created = client.assets.create_from_url("https://example.com/clip.mp4", filename="clip.mp4")
@@ -250,12 +284,23 @@ def test_v2_task_from_a_big_file_uploads_an_asset(
 ) -> None:
     """A file over the inline limit is uploaded (here directly) and the task names the ready asset."""
     monkeypatch.setattr(validation, "BASE64_AV_MAX_BYTES", 4 * CHUNK)
-    task = client.v2.tasks.create(input_type="video", file=media)
+    progress: list[tuple[int, int]] = []
+    task = client.v2.tasks.create(
+        input_type="video", file=media, on_upload_progress=lambda s, t: progress.append((s, t))
+    )
     (create,) = fake.calls("createEmbeddingTaskV2")
     assert create.body_size < 1024  # an asset id, not the file
     (asset,) = fake.assets
     assert asset.data == DATA and fake.asset_status(asset.id) == "ready"
     assert fake.task(task.id).input_filename == "talk.mp4"
+    assert progress[0] == (0, len(DATA)) and progress[-1] == (len(DATA), len(DATA))  # the upload's progress
+
+
+def test_v2_task_from_a_small_file_reports_no_upload_progress(client: EmbedClient, media: Path) -> None:
+    """A file sent inline is not an upload: `on_upload_progress` is never called."""
+    progress: list[tuple[int, int]] = []
+    client.v2.tasks.create(input_type="video", file=media, on_upload_progress=lambda s, t: progress.append((s, t)))
+    assert progress == []
 
 
 def test_v2_task_checks_its_arguments_before_uploading(fake: EmbedFake, client: EmbedClient, media: Path) -> None:

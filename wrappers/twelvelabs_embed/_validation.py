@@ -17,7 +17,7 @@ import os
 import re
 import select
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
@@ -255,7 +255,9 @@ class UploadReader:
     a pipe or an endless stream was read without end. This reader hands out exactly `size` bytes when
     the size was known (a file that changed is a `ValidationError` naming the field), up to `max_bytes`
     otherwise (sent chunked), and ends each read by the call's deadline (`_exchange.clip`): a pipe
-    whose writer stalls is waited for only until then (`APITimeoutError`).
+    whose writer stalls is waited for only until then (`APITimeoutError`). `on_read`, when set, is called
+    with the position after each read that returned bytes (a byte count for progress; a rewind starts it
+    again from the new position).
     """
 
     CHUNK = 64 * 1024
@@ -266,6 +268,7 @@ class UploadReader:
         self._size = upload.size
         self._max = upload.max_bytes
         self._position = 0
+        self.on_read: Callable[[int], object] | None = None
         self._select_fd: int | None = None
         if self._size is None and os.name == "posix":
             try:
@@ -318,6 +321,8 @@ class UploadReader:
             if self._max is not None and self._position + len(chunk) > self._max:
                 raise _too_large(self.field, self._position + len(chunk), self._max, None)
         self._position += len(chunk)
+        if chunk and self.on_read is not None:
+            self.on_read(self._position)
         return chunk
 
     def _read_source(self, size: int) -> bytes:

@@ -11,7 +11,8 @@ command needs the API: Ctrl-C is taken over as the first statement of `main`, an
 the generated models). It uses only the public API of `twelvelabs_embed`.
 
 Layout: `_parser` (flags), `_run` (error handling and exit codes), `_commands` (one function per
-command, over the `Api` protocol of `_adapters`: one adapter per API), `_output` (atomic writers),
+command, over the `Api` protocol of `_adapters`: one adapter per API), `_assets` (the `assets` commands,
+which are not per API), `_output` (atomic writers),
 `_progress` (stderr progress), `_messages` (library errors in the CLI's words), `_streams`
 (stdout/stderr), `_exits` (exit codes).
 """

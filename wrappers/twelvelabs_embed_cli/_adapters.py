@@ -40,7 +40,7 @@ from twelvelabs_embed.models import (
 
 from ._exits import UsageError
 from ._parser import Segmentation
-from ._progress import upload_source
+from ._progress import ByteBar, upload_source
 from ._streams import Streams
 
 __all__ = [
@@ -321,12 +321,13 @@ def _read_base64(path: Path) -> str:
 
 
 class V2Api:
-    """Embed v2 tasks (`/embed-v2/tasks`): audio or video from a URL, base64 data or an asset."""
+    """Embed v2 tasks (`/embed-v2/tasks`): audio or video from a local file, a URL, base64 data or an asset.
+
+    A local file goes inline as base64 within the API's limit, else the library uploads it as an asset first
+    (resumable; the byte bar shows that upload)."""
 
     REFUSED: Mapping[str, str] = {
-        "file": "uploads are legacy only (--api legacy); for v2 use --base64-file",
         "clip_length": "is legacy only; for v2 use --segmentation fixed:<seconds>",
-        "upload_bar_forced": "shows the bar of a legacy --file upload (--api legacy)",
     }
 
     def __init__(self, client: EmbedClient) -> None:
@@ -338,9 +339,21 @@ class V2Api:
 
     def create(self, request: CreateRequest, streams: Streams) -> Created:
         request.refuse(self.REFUSED)
+        if request.upload_bar_forced and request.file is None:
+            raise UsageError("--progress", "shows the bar of a --file upload; there is no file to upload")
+        name = "" if request.file is None else request.file.name
+        bar = ByteBar(streams.err, name, enabled=request.upload_bar_forced or request.upload_bar)
+        try:
+            return self._create(request, bar)
+        finally:
+            bar.close()
+
+    def _create(self, request: CreateRequest, bar: ByteBar) -> Created:
         created = self._tasks.create(
             input_type=cast(Any, request.input_type),
             model_name=cast(Any, request.model),
+            file=request.file,
+            on_upload_progress=None if request.file is None else bar.update,
             url=request.url,
             base64_string=None if request.base64_file is None else _read_base64(request.base64_file),
             asset_id=request.asset_id,

@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar, cast
 
 from twelvelabs_embed import EmbedClient, EmbeddingArrays, NotFoundError
@@ -18,7 +19,7 @@ from ._parser import API_ENV
 from ._progress import WaitProgress
 from ._streams import Streams
 
-__all__ = ["COMMANDS", "Session"]
+__all__ = ["COMMANDS", "Session", "age", "table"]
 
 T = TypeVar("T")
 
@@ -214,7 +215,11 @@ def create(session: Session) -> None:
         flags=_CREATE_FLAGS,
     )
     api = session.api()
+    if api.name == "v2" and args.file is not None and _file_size(args.file) > V2_INLINE_MAX_BYTES:
+        # uploaded as an asset first: resumable
+        session._resume[:] = ["run the same command again: an interrupted upload of --file resumes where it stopped"]
     created = api.create(request, session.streams)
+    session._resume.clear()
     session.streams.note(f"created {created.api} task {created.id}")
     if args.json and not args.wait:
         session.streams.out(json_document(created.document).decode())
@@ -230,6 +235,17 @@ def create(session: Session) -> None:
         _save(session, api, created.id, args.output, fmt, None, summary=False, arrays=arrays)
     if args.json:
         session.streams.out(json_document(state.document).decode())
+
+
+# The most a v2 `--file` sends inline as base64 (36 MiB, the library's limit); a larger one is uploaded first.
+V2_INLINE_MAX_BYTES = 36 * 1024 * 1024
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # the library says what is wrong with it
 
 
 _CREATE_FLAGS = {
@@ -280,7 +296,7 @@ def get(session: Session) -> None:
     _save(session, session.api(), args.task_id, args.output, fmt, args.option, summary=args.json)
 
 
-def _age(created: dt.datetime | None, now: dt.datetime) -> str:
+def age(created: dt.datetime | None, now: dt.datetime) -> str:
     if created is None:
         return "-"
     if created.tzinfo is None:
@@ -294,11 +310,16 @@ def _age(created: dt.datetime | None, now: dt.datetime) -> str:
     return f"{seconds}s ago"
 
 
-def _table(tasks: list[ListedTask], now: dt.datetime) -> list[str]:
-    rows = [("ID", "STATUS", "AGE", "INPUT")]
-    rows += [(t.id, t.status, _age(t.created_at, now), t.input) for t in tasks]
+def table(rows: list[tuple[str, str, str, str]]) -> list[str]:
+    """Aligned columns, the last one unpadded."""
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     return ["  ".join([*(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])), row[3]]) for row in rows]
+
+
+def _table(tasks: list[ListedTask], now: dt.datetime) -> list[str]:
+    rows = [("ID", "STATUS", "AGE", "INPUT")]
+    rows += [(t.id, t.status, age(t.created_at, now), t.input) for t in tasks]
+    return table(rows)
 
 
 def list_tasks(session: Session) -> None:
@@ -335,6 +356,7 @@ def fake_server(session: Session) -> None:
             api_key=args.api_key or None,  # '' accepts any non-empty key
             processing_seconds=args.processing_seconds,
             upload_duration=args.upload_duration,
+            chunk_size=args.chunk_size,
             log_requests=not args.quiet,
         )
     except SystemExit as stop:  # uvicorn exits when it cannot start (its own log line says why)
@@ -343,7 +365,14 @@ def fake_server(session: Session) -> None:
         raise CliError(f"the fake server could not start on {args.host}:{args.port}") from None
 
 
+def assets(session: Session) -> None:
+    from ._assets import ASSET_COMMANDS
+
+    ASSET_COMMANDS[session.args.assets_command](session)
+
+
 COMMANDS: dict[str, Callable[[Session], None]] = {
+    "assets": assets,
     "create": create,
     "status": status,
     "wait": wait,

@@ -43,6 +43,11 @@ FLAGS: dict[str, str] = {
     "max_items": "--limit",
     "status": "--status",
     "allow_insecure_http": "--allow-insecure-http",
+    "file": "--file",
+    "path": "FILE",
+    "concurrency": "--concurrency",
+    "multipart_threshold": "--multipart-threshold",
+    "force": "--force",
 }
 # Names with an underscore cannot be ordinary words: they are replaced wherever they stand. Plain words
 # (url, status, timeout, segmentation) are replaced only as a whole field or when written `like_this`.

@@ -39,11 +39,14 @@ STDOUT = "-"
 API_ENV = "TWELVELABS_API"
 COMPLETION_SHELLS = ("bash", "zsh", "fish")
 DEFAULT_LIMIT = 20
+MAX_CONCURRENCY = 32  # the library's bound on concurrent chunk PUTs (`assets.upload(concurrency=)`)
+DEFAULT_CONCURRENCY = 4
 # The fake server's defaults: the one set `serve()` and `EmbedFake` use (a module without dependencies).
 FAKE_PORT: int = _fake_defaults.DEFAULT_PORT
 FAKE_API_KEY: str = _fake_defaults.DEFAULT_API_KEY
 FAKE_PROCESSING_SECONDS: float = _fake_defaults.DEFAULT_PROCESSING_SECONDS
 FAKE_UPLOAD_DURATION: float = _fake_defaults.DEFAULT_MEDIA_DURATION
+FAKE_CHUNK_SIZE: int = _fake_defaults.DEFAULT_CHUNK_SIZE
 
 EPILOG = """\
 environment:
@@ -129,6 +132,28 @@ def _limit(value: str) -> int:
     return number
 
 
+def _concurrency(value: str) -> int:
+    number = _whole(value)
+    if not 1 <= number <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_CONCURRENCY}, got {value!r}")
+    return number
+
+
+def _bytes(value: str) -> int:
+    number = _whole(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 byte, got {value!r}")
+    return number
+
+
+def _chunk_size(value: str) -> int:
+    """The fake's check (`check_chunk_size`), as `serve()` applies it."""
+    try:
+        return int(_fake_defaults.check_chunk_size(_whole(value)))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of bytes >= 1, got {value!r}") from None
+
+
 def _port(value: str) -> int:
     number = _whole(value)
     if not 0 <= number <= 65535:
@@ -188,12 +213,19 @@ def build_parser() -> Parser:
         parents=[api, as_json],
         help="create an embedding task",
         description="Create an embedding task and print its id on stdout. "
-        "Legacy: a video from --file or --url. v2: audio or video from --url, --base64-file or --asset-id.",
+        "Legacy: a video from --file or --url. v2: audio or video from --file, --url, --base64-file or --asset-id "
+        "(v2 --file: inline base64 up to 36 MB, else uploaded as an asset first, resumable).",
     )
     create.add_argument("-q", "--quiet", action="store_true", help="print only the task id; nothing on stderr")
     create.add_argument("--model", default="marengo3.0", help="model name (default marengo3.0)")
     source = create.add_argument_group("media (exactly one)")
-    _file(source.add_argument("--file", type=Path, help="legacy: local video file to upload"))
+    _file(
+        source.add_argument(
+            "--file",
+            type=Path,
+            help="local media file, any size up to the API's limit (v2: base64 up to 36 MB, else an asset upload)",
+        )
+    )
     source.add_argument("--url", help="public URL of the media")
     _file(source.add_argument("--base64-file", type=Path, help="v2: local file sent inline as base64 (at most 36 MB)"))
     source.add_argument("--asset-id", help="v2: id of an uploaded asset")
@@ -225,7 +257,7 @@ def build_parser() -> Parser:
     create.add_argument(
         "--progress",
         action="store_true",
-        help="legacy --file: show the upload's byte bar even when stderr is not a terminal",
+        help="--file: show the upload's byte bar even when stderr is not a terminal",
     )
     create.add_argument("--wait", action="store_true", help="wait for the task, with progress on stderr")
     create.add_argument("--timeout", type=_positive, help="with --wait: give up after this many seconds")
@@ -273,6 +305,85 @@ def build_parser() -> Parser:
         "--limit", type=_limit, default=DEFAULT_LIMIT, help=f"at most this many tasks (default {DEFAULT_LIMIT})"
     )
 
+    insecure = Parser(add_help=False)
+    insecure.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow a plain-http TWELVELABS_BASE_URL on a non-loopback host (sends the key unencrypted)",
+    )
+    assets = commands.add_parser(
+        "assets",
+        help="upload local media as assets (resumable), list, show and delete them",
+        description="Assets are files stored by the platform; an Embed v2 task uses a ready one with "
+        "`create --asset-id ID`. `assets upload FILE` uploads a file of any size (multipart and resumable "
+        "above 200 MB) with a byte progress bar on stderr.",
+    )
+    asset_commands = assets.add_subparsers(
+        dest="assets_command", required=True, metavar="ASSETS_COMMAND", parser_class=Parser
+    )
+    upload = asset_commands.add_parser(
+        "upload",
+        parents=[insecure, as_json],
+        help="upload a local file and print the asset id",
+        description="Upload FILE and print the asset id on stdout (--json: the asset). A byte bar (bytes, rate, "
+        "ETA) shows on stderr when it is a terminal (--progress: always). Files over 200 MB go in chunks; "
+        "after Ctrl-C, a crash or a network failure the same command resumes the upload, sending only the "
+        "missing chunks. Then it waits until the asset is ready (--no-wait: returns once the file is sent). "
+        "Exit 3 when the asset failed, 4 after --timeout.",
+    )
+    _file(upload.add_argument("file", metavar="FILE", type=Path, help="the local file (video, audio or image)"))
+    upload.add_argument("-q", "--quiet", action="store_true", help="print only the asset id; nothing on stderr")
+    upload.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="wait until the asset is ready (default); --no-wait returns once the file is uploaded",
+    )
+    upload.add_argument(
+        "--concurrency",
+        type=_concurrency,
+        default=DEFAULT_CONCURRENCY,
+        help=f"chunks sent at once, 1-{MAX_CONCURRENCY} (default {DEFAULT_CONCURRENCY})",
+    )
+    upload.add_argument("--timeout", type=_positive, help="with --wait: give up waiting after this many seconds")
+    upload.add_argument("--progress", action="store_true", help="show the byte bar even when stderr is not a terminal")
+    # For tests and experiments: files larger than this go multipart (default: the direct limit, 200 MB).
+    upload.add_argument("--multipart-threshold", type=_bytes, help=argparse.SUPPRESS)
+
+    asset_list = asset_commands.add_parser(
+        "list",
+        parents=[insecure, as_json],
+        help="list assets, newest first",
+        description="List assets, newest first, as a table (id, status, age, filename) or JSON lines.",
+    )
+    asset_list.add_argument(
+        "--limit", type=_limit, default=DEFAULT_LIMIT, help=f"at most this many assets (default {DEFAULT_LIMIT})"
+    )
+    asset_get = asset_commands.add_parser(
+        "get",
+        parents=[insecure, as_json],
+        help="show an asset",
+        description="Print an asset's status, filename, size and duration (--json: the asset).",
+    )
+    asset_get.add_argument("asset_id", metavar="ASSET_ID")
+    asset_wait = asset_commands.add_parser(
+        "wait",
+        parents=[insecure, as_json],
+        help="wait until an asset is ready",
+        description="Poll an asset until it is ready or failed, with its status on stderr. Exit 0 when ready, "
+        "3 when failed, 4 after --timeout.",
+    )
+    asset_wait.add_argument("asset_id", metavar="ASSET_ID")
+    asset_wait.add_argument("--timeout", type=_positive, help="give up after this many seconds (default 4 h)")
+    asset_delete = asset_commands.add_parser(
+        "delete",
+        parents=[insecure, as_json],
+        help="delete an asset (irreversible)",
+        description="Delete an asset. The server refuses an asset that indexed assets reference unless --force.",
+    )
+    asset_delete.add_argument("asset_id", metavar="ASSET_ID")
+    asset_delete.add_argument("--force", action="store_true", help="delete even an asset that is in use")
+
     completion = commands.add_parser(
         "completion",
         help="print a shell completion script",
@@ -315,6 +426,12 @@ def build_parser() -> Parser:
         type=_positive,
         default=FAKE_UPLOAD_DURATION,
         help=f"media duration in seconds assumed for uploaded files (default {FAKE_UPLOAD_DURATION:g})",
+    )
+    fake.add_argument(
+        "--chunk-size",
+        type=_chunk_size,
+        default=FAKE_CHUNK_SIZE,
+        help=f"bytes per chunk of multipart asset uploads, >= 1 (default {FAKE_CHUNK_SIZE})",
     )
     fake.add_argument("--quiet", action="store_true", help="do not log each request on stderr")
     return parser

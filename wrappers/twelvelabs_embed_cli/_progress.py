@@ -12,12 +12,20 @@ from typing import BinaryIO
 
 from rich.console import Console
 from rich.live import Live
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 from rich.text import Text
 
 from ._exits import UsageError
 
-__all__ = ["LEGACY_UPLOAD_MAX_BYTES", "ProgressReader", "WaitProgress", "upload_source"]
+__all__ = ["LEGACY_UPLOAD_MAX_BYTES", "ByteBar", "ProgressReader", "WaitProgress", "upload_source"]
 
 # The API's limit for a legacy `video_file` (2 GB). The library checks it for a path; the CLI checks it
 # itself when it hands the library a file object (to count the bytes read), which the library does not size.
@@ -30,9 +38,10 @@ class WaitProgress:
     Its `sleep` is the client's sleep, so the countdown shows every pause (polls and retries).
     """
 
-    def __init__(self, console: Console, task_id: str, *, enabled: bool = True) -> None:
+    def __init__(self, console: Console, task_id: str, *, enabled: bool = True, what: str = "task") -> None:
         self._console = console
         self._task_id = task_id
+        self._what = what
         self._enabled = enabled
         self._start = time.monotonic()
         self._status = "submitted"
@@ -43,7 +52,7 @@ class WaitProgress:
 
     def _render(self, next_poll: float | None) -> Text:
         elapsed = time.monotonic() - self._start
-        line = f"task {self._task_id}: {self._status}  elapsed {elapsed:6.1f} s"
+        line = f"{self._what} {self._task_id}: {self._status}  elapsed {elapsed:6.1f} s"
         if next_poll is not None:
             line += f"  next poll in {next_poll:4.1f} s"
         return Text(line)
@@ -116,6 +125,46 @@ class ProgressReader:
         self.close()
 
 
+def _byte_progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("upload {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+class ByteBar:
+    """The byte bar of an upload the library drives: `update(sent, total)` is its `on_progress` callback.
+
+    Drawn on `console` from the first call (or not at all when disabled); `close` leaves the last state shown.
+    The sync client calls `update` from its upload threads, one call at a time.
+    """
+
+    def __init__(self, console: Console, name: str, *, enabled: bool) -> None:
+        self._progress = _byte_progress(console) if enabled else None
+        self._name = name
+        self._task: TaskID | None = None
+
+    def update(self, sent: int, total: int) -> None:
+        if self._progress is None:
+            return
+        if self._task is None:
+            self._task = self._progress.add_task(self._name, total=total, completed=sent)
+            self._progress.start()
+        else:
+            self._progress.update(self._task, completed=sent, total=total)
+
+    def close(self) -> None:
+        if self._progress is not None and self._task is not None:
+            with suppress(OSError):
+                self._progress.stop()
+            self._task = None
+
+
 def _checked_size(path: Path) -> int:
     """The checks the library makes on a path, made here for the file object the bar needs."""
     if not path.exists():
@@ -137,15 +186,7 @@ def upload_source(path: Path, console: Console, *, bar: bool) -> Iterator[str | 
         yield str(path)
         return
     size = _checked_size(path)
-    progress = Progress(
-        TextColumn("upload {task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    )
+    progress = _byte_progress(console)
     task = progress.add_task(path.name, total=size)
     try:
         handle = path.open("rb")

@@ -67,7 +67,7 @@ def _translated(session: Session | None, error: Exception) -> CliError:
 def run(args: argparse.Namespace, resume: list[str]) -> int:
     """Run `args.command`; returns the exit code. KeyboardInterrupt and BrokenPipeError are left to `main`."""
     streams = Streams(Redactor(os.environ.get(API_KEY_ENV)), quiet=bool(getattr(args, "quiet", False)))
-    prog = f"twelvelabs-embed {args.command}"
+    prog = " ".join(["twelvelabs-embed", args.command, *filter(None, [getattr(args, "assets_command", None)])])
     session: Session | None = None
     try:
         try:

@@ -43,7 +43,7 @@ from twelvelabs_embed_generated.types import ApiRequest
 from .. import _requests as rq
 from .. import _validation as v
 from .._arrays import EmbeddingArrays, parse_legacy_arrays, parse_v2_arrays
-from .._base import check_max_items, check_wait_args
+from .._base import check_callback, check_max_items, check_wait_args
 from .._errors import ValidationError
 from .._pagination import Pager
 from .._responses import read_arrays
@@ -64,6 +64,7 @@ from .._types import (
 from .._upload_plan import MULTIPART_MAX_BYTES
 from .._views import legacy_status, read_v2_poll, v2_failure_reason, v2_status
 from .._workers import AsyncChunkFile
+from ._upload import Progress
 
 if TYPE_CHECKING:
     from ._client import AsyncEmbedClient
@@ -343,6 +344,7 @@ class AsyncTasks(_AsyncTaskListing):
         document_segmentation: Mapping[str, Any] | None = None,
         embedding_uncertainty: bool | None = None,
         embedding_dimension: int | None = None,
+        on_upload_progress: Progress | None = None,
     ) -> EmbeddingTaskCreated:
         """Create a task for audio or video (or, with marengo3.5, a document or image).
 
@@ -362,7 +364,11 @@ class AsyncTasks(_AsyncTaskListing):
             time_based_metadata: marengo3.5 metadata entries for fused embeddings.
             document_segmentation: marengo3.5 document segmentation (`spatial` / `sequential`).
             embedding_uncertainty, embedding_dimension: marengo3.5 only.
+            on_upload_progress: when `file` is uploaded as an asset, called with `(sent_bytes, total_bytes)`
+                as `assets.upload`'s `on_progress`; never called for a file sent inline.
         """
+        if on_upload_progress is not None:
+            check_callback(on_upload_progress)
         arguments: dict[str, Any] = {
             "input_type": input_type,
             "model_name": model_name,
@@ -380,11 +386,25 @@ class AsyncTasks(_AsyncTaskListing):
         if file is None:
             body = rq.v2_task_request(url=url, base64_string=base64_string, asset_id=asset_id, **arguments)
         else:
-            body = await self._file_request(file, url=url, base64_string=base64_string, asset_id=asset_id, **arguments)
+            body = await self._file_request(
+                file,
+                url=url,
+                base64_string=base64_string,
+                asset_id=asset_id,
+                on_upload_progress=on_upload_progress,
+                **arguments,
+            )
         return await self._c._send(create_embedding_task_v2.build_request(body=body), creates=True)
 
     async def _file_request(
-        self, file: str | os.PathLike[str], *, url: Any, base64_string: Any, asset_id: Any, **arguments: Any
+        self,
+        file: str | os.PathLike[str],
+        *,
+        url: Any,
+        base64_string: Any,
+        asset_id: Any,
+        on_upload_progress: Progress | None,
+        **arguments: Any,
     ) -> CreateEmbeddingTaskRequest:
         """The task body for a local file: inline base64 within the limit, else the asset of an upload.
 
@@ -411,7 +431,7 @@ class AsyncTasks(_AsyncTaskListing):
                 encoded = base64.b64encode(await source.read(0, local.size)).decode("ascii")
             return rq.v2_task_request(url=None, base64_string=encoded, asset_id=None, **arguments)
         media_type = MultipartUploadType(kind) if kind in ("audio", "video", "image") else None
-        asset = await self._c.assets.upload(local.path, media_type=media_type)
+        asset = await self._c.assets.upload(local.path, media_type=media_type, on_progress=on_upload_progress)
         return rq.v2_task_request(url=None, base64_string=None, asset_id=asset.id, **arguments)
 
     async def retrieve(self, task_id: str) -> EmbeddingTask:
@@ -500,6 +520,7 @@ class AsyncTasks(_AsyncTaskListing):
         document_segmentation: Mapping[str, Any] | None = None,
         embedding_uncertainty: bool | None = None,
         embedding_dimension: int | None = None,
+        on_upload_progress: Progress | None = None,
     ) -> EmbeddingTask:
         """`create(...)`, then `wait` for it (arguments as there; `file` may upload the file first)."""
         check_wait_args(callback, timeout)
@@ -520,6 +541,7 @@ class AsyncTasks(_AsyncTaskListing):
             document_segmentation=document_segmentation,
             embedding_uncertainty=embedding_uncertainty,
             embedding_dimension=embedding_dimension,
+            on_upload_progress=on_upload_progress,
         )
         return await self.wait(created.id, timeout=timeout, callback=callback)
 

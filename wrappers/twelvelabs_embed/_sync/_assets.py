@@ -9,6 +9,7 @@ until the asset is `ready`. The other methods map one operation each. Written on
 
 from __future__ import annotations
 
+import inspect
 import mimetypes
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -29,7 +30,7 @@ from twelvelabs_embed_generated.types import UNSET, ApiRequest, File, Unset
 
 from .. import _validation as v
 from .._base import check_callback, check_max_items, check_wait_args
-from .._errors import AssetFailedError, ValidationError
+from .._errors import AssetFailedError, EmbedError, ValidationError
 from .._io import notify
 from .._pagination import Pager
 from .._responses import raise_for_status
@@ -85,6 +86,42 @@ def _filename(value: object, default: str) -> str:
             "filename", f"at most 255 characters (CreateAssetUploadRequest.filename), got {len(name)}"
         )
     return name
+
+
+class _StreamedProgress:
+    """A plain `on_progress` called as the direct upload's body streams (a coroutine function cannot be
+    awaited inside the read: it sees only the start and the end). Never decreasing, never the total (that
+    comes once the server has the file); an exception it raises ends the upload and is raised as itself."""
+
+    def __init__(self, on_progress: Progress | None, total: int) -> None:
+        self._callback = on_progress
+        self._total = total
+        self._reported = 0
+        self._error: Exception | None = None
+        self.active = on_progress is not None and not _is_async(on_progress)
+
+    def read(self, position: int) -> None:
+        if self._callback is None or not self._reported < position < self._total:
+            return
+        self._reported = position
+        try:
+            result = self._callback(position, self._total)
+        except Exception as error:
+            self._error = error
+            raise
+        if inspect.isawaitable(result):  # an async callable object after all: it sees only the start and end
+            self.active = False
+            self._callback = None
+            if inspect.iscoroutine(result):
+                result.close()
+
+    def reraise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+def _is_async(callback: object) -> bool:
+    return inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(type(callback).__call__)
 
 
 class Assets:
@@ -143,6 +180,21 @@ class Assets:
             file: the path of the file.
             filename, enable_hls, enable_thumbnail, user_metadata: as in `create_from_url`.
         """
+        return self._direct(
+            file, filename, enable_hls=enable_hls, enable_thumbnail=enable_thumbnail, user_metadata=user_metadata
+        )
+
+    def _direct(
+        self,
+        file: PathArg,
+        filename: str | None,
+        *,
+        enable_hls: bool,
+        enable_thumbnail: bool,
+        user_metadata: Mapping[str, Any] | None,
+        on_read: Callable[[int], None] | None = None,
+    ) -> Asset:
+        """`create(file=...)`; `on_read` is called with the bytes read so far as the request streams the file."""
         local = v.upload("file", file, max_bytes=DIRECT_UPLOAD_MAX_BYTES)
         name = _filename(filename, local.name)
         flags = (_flag("enable_hls", enable_hls), _flag("enable_thumbnail", enable_thumbnail))
@@ -150,6 +202,7 @@ class Assets:
         mime = mimetypes.guess_type(local.name, strict=False)[0] or "application/octet-stream"
         with v.open_upload(local) as payload:
             assert payload is not None
+            payload.on_read = on_read
             form = CreateAssetForm(
                 method=AssetUploadMethod.DIRECT,
                 file=File(payload=payload, file_name=local.name, mime_type=mime),  # type: ignore[arg-type]
@@ -330,7 +383,8 @@ class Assets:
         Args:
             path: the local file.
             on_progress: called with `(sent_bytes, total_bytes)`: once at the start (bytes already on the
-                server when resuming), after each chunk, and at the end with `total_bytes`; never decreasing.
+                server when resuming), after each chunk (a direct upload: as the file streams, unless it is a
+                coroutine function), and at the end with `total_bytes`; never decreasing.
                 A coroutine function is awaited; the sync client calls it from its upload threads, one call
                 at a time. An exception it raises stops the upload (resumable).
             state_dir: where the multipart state file goes.
@@ -373,13 +427,19 @@ class Assets:
         if local.size <= multipart_threshold:
             if on_progress is not None:
                 notify(lambda sent: on_progress(sent, local.size or 0), 0)
-            created = self.create(
-                file=local.path,
-                filename=name,
-                enable_hls=flags[0],
-                enable_thumbnail=flags[1],
-                user_metadata=metadata,
-            )
+            streamed = _StreamedProgress(on_progress, local.size)
+            try:
+                created = self._direct(
+                    local.path,
+                    name,
+                    enable_hls=flags[0],
+                    enable_thumbnail=flags[1],
+                    user_metadata=metadata,
+                    on_read=streamed.read if streamed.active else None,
+                )
+            except EmbedError:
+                streamed.reraise()  # the callback's own exception, not the request error it caused
+                raise
             asset_id = created.id
             if on_progress is not None:
                 notify(lambda sent: on_progress(sent, local.size or 0), local.size)

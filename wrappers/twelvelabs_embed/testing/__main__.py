@@ -11,10 +11,12 @@ from ._defaults import (
     AUDIO_METADATA_SPELLINGS,
     DEFAULT_API_KEY,
     DEFAULT_AUDIO_METADATA_SPELLING,
+    DEFAULT_CHUNK_SIZE,
     DEFAULT_HOST,
     DEFAULT_MEDIA_DURATION,
     DEFAULT_PORT,
     DEFAULT_PROCESSING_SECONDS,
+    check_chunk_size,
     check_duration,
     check_port,
     check_processing_seconds,
@@ -38,6 +40,7 @@ def _checked(parse: Callable[[str], object], check: Callable[[object], T], what:
 
 _port = _checked(int, check_port, "an integer port from 0 to 65535")
 _processing = _checked(float, check_processing_seconds, "a finite number of seconds >= 0")
+_chunk_size = _checked(int, check_chunk_size, "a whole number of bytes >= 1")
 _duration = _checked(float, lambda value: check_duration(value, "duration"), "a finite number of seconds > 0")
 
 
@@ -88,6 +91,12 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--upload-port", type=_port, default=0, help="port of the upload origin for chunk PUTs (0: a free port)"
     )
+    parser.add_argument(
+        "--chunk-size",
+        type=_chunk_size,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"bytes per chunk of multipart uploads (default {DEFAULT_CHUNK_SIZE})",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
     return parser
 
@@ -109,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log_level=args.log_level,
         log_requests=not args.quiet,
         upload_port=args.upload_port,
+        chunk_size=args.chunk_size,
     )
 
 

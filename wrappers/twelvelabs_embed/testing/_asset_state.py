@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
+from ._defaults import DEFAULT_CHUNK_SIZE
 from ._operations import ApiError
 
 __all__ = [
@@ -97,7 +98,7 @@ class AssetSettings:
         multipart_media_limit / multipart_image_limit: multipart video and audio (10 GB) / images (32 MB).
     """
 
-    chunk_size: int = 5 * MiB
+    chunk_size: int = DEFAULT_CHUNK_SIZE
     initial_urls: int = 10
     url_lifetime: float = 3600.0
     session_lifetime: float = 24 * 3600.0

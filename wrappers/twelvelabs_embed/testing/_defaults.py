@@ -16,12 +16,14 @@ __all__ = [
     "AUDIO_METADATA_SPELLINGS",
     "DEFAULT_API_KEY",
     "DEFAULT_AUDIO_METADATA_SPELLING",
+    "DEFAULT_CHUNK_SIZE",
     "DEFAULT_HOST",
     "DEFAULT_MEDIA_DURATION",
     "DEFAULT_PORT",
     "DEFAULT_PROCESSING_SECONDS",
     "AudioMetadataSpelling",
     "check_audio_metadata_spelling",
+    "check_chunk_size",
     "check_duration",
     "check_port",
     "check_processing_seconds",
@@ -37,6 +39,9 @@ DEFAULT_API_KEY: Final = "test-key"
 DEFAULT_PROCESSING_SECONDS: Final = 10.0
 #: Duration (seconds) of media whose length the test did not state: URLs without `duration=` and uploads.
 DEFAULT_MEDIA_DURATION: Final = 60.0
+
+#: Bytes per chunk of a multipart upload the fake chooses unless told otherwise (the real API's example).
+DEFAULT_CHUNK_SIZE: Final = 5 * 1024 * 1024
 
 AudioMetadataSpelling = Literal["spec", "sdk"]
 #: The two spellings of the audio metadata arrays in list items: "spec" writes `audio_embedding_options` /
@@ -84,3 +89,10 @@ def check_audio_metadata_spelling(value: object, name: str = "audio_metadata_spe
         if value == spelling:
             return spelling
     raise ValueError(f"{name} must be one of {list(AUDIO_METADATA_SPELLINGS)}, got {value!r}")
+
+
+def check_chunk_size(value: object, name: str = "chunk_size") -> int:
+    """`value` if it is a whole number of bytes >= 1, else ValueError naming `name`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of bytes >= 1, got {value!r}")
+    return value

@@ -20,15 +20,18 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from ._app import REQUEST_LOGGER
+from ._asset_state import AssetSettings
 from ._clock import Clock, WallClock
 from ._defaults import (
     DEFAULT_API_KEY,
     DEFAULT_AUDIO_METADATA_SPELLING,
+    DEFAULT_CHUNK_SIZE,
     DEFAULT_HOST,
     DEFAULT_MEDIA_DURATION,
     DEFAULT_PORT,
     DEFAULT_PROCESSING_SECONDS,
     AudioMetadataSpelling,
+    check_chunk_size,
     check_port,
 )
 from ._fake import EmbedFake
@@ -142,6 +145,7 @@ def serve(
     out: TextIO | None = None,
     err: TextIO | None = None,
     upload_port: int = 0,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
 ) -> None:
     """Serve a fake on `host:port` until interrupted (SIGINT/SIGTERM), on wall-clock time.
 
@@ -150,6 +154,7 @@ def serve(
     `port=0` picks a free port (the line tells which). `api_key=None` accepts any non-empty key.
     Pass `fake` to serve a preconfigured `EmbedFake` instead (the other fake settings are then ignored).
     The upload origin listens on `upload_port` (0: a free port); the line ends with `upload_origin=URL`.
+    `chunk_size` is the bytes per chunk the fake chooses for multipart uploads (`AssetSettings.chunk_size`).
     With `log_requests` (the default) every request is logged to `err` (default stderr) through the
     `twelvelabs_embed.testing.requests` logger: `METHOD PATH STATUS DURATION ms`. `log_level` is uvicorn's.
 
@@ -157,8 +162,10 @@ def serve(
     the parameter, before anything is served.
     """
     check_port(port)
+    check_chunk_size(chunk_size)
     if fake is None:
         fake = EmbedFake(
+            asset_settings=AssetSettings(chunk_size=chunk_size),
             api_keys=api_key,
             clock=WallClock(),
             processing_seconds=processing_seconds,

@@ -26,7 +26,9 @@ added; `chunk_index` / `upload_id` narrow the match.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -52,6 +54,10 @@ __all__ = [
     "OriginRouter",
     "UploadOrigin",
 ]
+
+#: `_app.REQUEST_LOGGER` (not imported: `_app` imports the handlers, which import this module's users): served
+#: for real, the upload origin logs its requests there too, in the same `METHOD PATH STATUS DURATION ms` form.
+_request_logger = logging.getLogger("twelvelabs_embed.testing.requests")
 
 #: The host of the upload origin in-process (`https://uploads.embed-fake.test`).
 UPLOAD_HOST = "uploads.embed-fake.test"
@@ -200,6 +206,25 @@ class UploadOrigin:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        if not _request_logger.isEnabledFor(logging.INFO):
+            await self._answer(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status: list[int] = []
+
+        async def logged_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(int(message["status"]))
+            await send(message)
+
+        try:
+            await self._answer(scope, receive, logged_send)
+        finally:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            answered = str(status[0]) if status else "-"
+            _request_logger.info("%s %s %s %.1f ms", scope["method"], scope["path"], answered, elapsed_ms)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
         record = self.fake._record(scope, 0, None, origin="upload")
 
         async def recording_send(message: Message) -> None:
