@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -170,3 +171,10 @@ def test_arrays_from_the_fake_round_trip_through_parquet(embed_client: EmbedClie
     back = _read(out, "parquet")
     assert np.array_equal(back.vectors, result.vectors) and back.task_ids.tolist() == [task.id] * len(result)
     assert EmbeddingArrays.concat([back]) == EmbeddingArrays.concat([result, result.select(option="none")])
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_json_chunks_are_the_bytes_save_writes(tmp_path: Path, fmt: Literal["json", "jsonl"]) -> None:
+    joined = EmbeddingArrays.concat([A, B])
+    joined.save(tmp_path / f"x.{fmt}")
+    assert b"".join(joined.json_chunks(fmt)) == (tmp_path / f"x.{fmt}").read_bytes()

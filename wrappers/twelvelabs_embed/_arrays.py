@@ -55,7 +55,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -208,6 +208,12 @@ class EmbeddingArrays:
         from . import _arrays_io
 
         return _arrays_io.write_file(self, path, _arrays_io.format_of(path, format))
+
+    def json_chunks(self, format: Literal["json", "jsonl"] = "json") -> Iterator[bytes]:
+        """The bytes `save` writes for `json` (one document) or `jsonl` (a line per row), in pieces to stream."""
+        from . import _arrays_io
+
+        return _arrays_io.json_chunks(self, format)
 
     def to_parquet(self, path: str | os.PathLike[str]) -> Path:
         """Write the rows as one Parquet file (see `to_arrow` for the columns); returns its path."""

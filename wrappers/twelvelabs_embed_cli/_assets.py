@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from twelvelabs_embed import ConflictError, NotFoundError, ValidationError, WaitTimeoutError
+from twelvelabs_embed.limits import DIRECT_UPLOAD_MAX_BYTES
 from twelvelabs_embed.models import Asset, AssetList, Unset
 
 from ._commands import Session, age, table
@@ -27,7 +28,6 @@ T = TypeVar("T")
 PAGE_LIMIT_MAX = 50  # the largest page the list endpoint serves
 # `assets.upload`'s default `multipart_threshold`, the documented direct-upload limit: larger files go in
 # chunks, and only those resume (a direct upload is one request, sent again whole).
-DIRECT_UPLOAD_MAX_BYTES = 200 * 1000 * 1000
 
 
 def _text(value: object) -> str | None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from twelvelabs_embed import EmbedClient, EmbeddingArrays, NotFoundError
+from twelvelabs_embed.limits import BASE64_AV_MAX_BYTES as V2_INLINE_MAX_BYTES
 
 from ._adapters import ADAPTERS, Api, ApiName, CreateRequest, ListedTask, TaskState
 from ._exits import CliError, Exit, UsageError
@@ -238,7 +239,6 @@ def create(session: Session) -> None:
 
 
 # The most a v2 `--file` sends inline as base64 (36 MiB, the library's limit); a larger one is uploaded first.
-V2_INLINE_MAX_BYTES = 36 * 1024 * 1024
 
 
 def _file_size(path: Path) -> int:

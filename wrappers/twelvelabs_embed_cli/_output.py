@@ -9,12 +9,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
 from twelvelabs_embed import EmbeddingArrays
-from twelvelabs_embed._arrays_io import format_of, json_chunks
 
 from ._exits import UsageError
 from ._parser import FORMATS, STDOUT
@@ -53,11 +52,11 @@ def write_arrays(
         arrays = dataclasses.replace(arrays, task_id=task_id)
     if target == STDOUT:
         assert stdout is not None
-        for chunk in json_chunks(arrays, "jsonl" if fmt == "jsonl" else "json"):
+        for chunk in arrays.json_chunks("jsonl" if fmt == "jsonl" else "json"):
             stdout(chunk)
         return [STDOUT]
     try:
-        written = arrays.save(target, format=format_of(target, fmt))
+        written = arrays.save(target, format=cast(Any, fmt))  # one of FORMATS: choose_format checked it
     except ImportError as exc:
         raise UsageError("--format", str(exc)) from None
     return [str(path) for path in written]

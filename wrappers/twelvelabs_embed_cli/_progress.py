@@ -23,13 +23,14 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from twelvelabs_embed.limits import LEGACY_UPLOAD_MAX_BYTES
+
 from ._exits import UsageError
 
 __all__ = ["LEGACY_UPLOAD_MAX_BYTES", "ByteBar", "ProgressReader", "WaitProgress", "upload_source"]
 
-# The API's limit for a legacy `video_file` (2 GB). The library checks it for a path; the CLI checks it
-# itself when it hands the library a file object (to count the bytes read), which the library does not size.
-LEGACY_UPLOAD_MAX_BYTES = 2 * 1024 * 1024 * 1024
+# LEGACY_UPLOAD_MAX_BYTES (2 GB): the library checks it for a path; the CLI checks it itself when it hands
+# the library a file object (to count the bytes read), which the library does not size.
 
 
 class WaitProgress:
