@@ -119,7 +119,7 @@ def worker(args: argparse.Namespace) -> int:
             return f"{asset.id} {asset.status}"
 
     else:
-        from twelvelabs import TwelveLabs
+        from twelvelabs import TwelveLabs  # type: ignore[import-not-found, unused-ignore]
 
         client = TwelveLabs(api_key=args.key, base_url=args.base_url)
 
@@ -311,7 +311,7 @@ def run_contender(
         )
     if result.returncode != 0:
         raise SystemExit(f"the {name} contender crashed:\n{result.stderr[-3000:]}")
-    report = json.loads(result.stdout.strip().splitlines()[-1])
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
     sent, puts, _ = bytes_put(server.puts(mark))
     report |= {"disk_peak": disk.peak, "disk_peak_files": disk.files_at_peak, "disk_final": disk.final}
     report |= {"bytes_put": sent, "puts": puts}
