@@ -15,6 +15,8 @@ Contenders, each in a fresh process:
   ours  `EmbedClient.assets.upload(path)` with its defaults (4 chunk PUTs at once; waits until the asset is
         `ready`), the state file in an empty directory of the run.
   sdk   `TwelveLabs(...).multipart_upload.upload_file(path)` with its defaults (batches of 10, 5 workers).
+  ours-gc (diagnostic) ours with `gc.collect()` every 50 ms on a side thread: how much of our peak is chunk
+        buffers that only the cyclic garbage collector frees.
 
 What is measured, and how:
 - Peak memory growth: the worker process resets its peak resident set (`/proc/self/clear_refs` = 5) just
@@ -520,6 +522,7 @@ def main() -> int:
     if args.quick:
         args.size_mib = min(args.size_mib, 256)
     size, chunk_size = args.size_mib * MiB, int(args.chunk_mib * MiB)
+    load_before = os.getloadavg()[0]
     args.contenders = [c.strip() for c in args.contenders.split(",") if c.strip()]
     args.scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     sdk = sdk_python()
@@ -550,7 +553,11 @@ def main() -> int:
                 results["resume"] = run_resume(source, server, work, size, chunk_size, args)
         finally:
             server.stop()
-    report = render(args, size, chunk_size, results, sdk)
+    machine = (
+        f"Machine: {os.cpu_count()} CPUs, load average {load_before:.1f} at the start and {os.getloadavg()[0]:.1f} at "
+        "the end of the run (other work on the machine makes wall times noisy; memory, disk and bytes are not)."
+    )
+    report = render(args, size, chunk_size, results, sdk) + "\n\n" + machine
     print(report)
     if args.markdown_out is not None:
         args.markdown_out.parent.mkdir(parents=True, exist_ok=True)
