@@ -63,10 +63,11 @@ test-fast: install ## pytest only
 
 BATCH_BENCH_OUT = $(if $(findstring --quick,$(BENCH_ARGS)),bench/out/BATCH_BENCHMARKS.md,bench/BATCH_BENCHMARKS.md)
 
-bench: $(PY_STAMP) ## Benchmarks vs the official SDK and the floors (own venv bench/.venv); writes bench/results.json, BENCHMARKS.md, bench/BATCH_BENCHMARKS.md (BENCH_ARGS=--quick: smoke)
+bench: $(PY_STAMP) ## Benchmarks vs the official SDK and the floors (own venv bench/.venv); writes bench/results.json, BENCHMARKS.md, bench/BATCH_BENCHMARKS.md, bench/UPLOAD_BENCHMARKS.md (BENCH_ARGS=--quick: smoke)
 	PYTHON=$(PYTHON) bash bench/setup.sh
 	bench/.venv/bin/python bench/run.py $(BENCH_ARGS)
 	$(PY) bench/batch_bench.py $(BENCH_ARGS) --markdown-out $(BATCH_BENCH_OUT)
+	$(PY) bench/upload_bench.py $(BENCH_ARGS) --markdown-out $(if $(findstring --quick,$(BENCH_ARGS)),bench/out/UPLOAD_BENCHMARKS.md,bench/UPLOAD_BENCHMARKS.md)
 
 fuzz: install ## Long fuzzing (FUZZ_EXAMPLES=500, ARRAYS_EXAMPLES=20000): schemathesis vs the fake and Prism, response bodies, the array parser; refreshes docs/ROBUSTNESS.md
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest tests/fake/test_schemathesis.py tests/robustness -p no:cacheprovider
