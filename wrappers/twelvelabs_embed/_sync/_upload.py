@@ -29,7 +29,7 @@ from __future__ import annotations
 import collections
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -444,7 +444,7 @@ class MultipartUpload:
                 "PUT",
                 url,
                 headers=headers,
-                content=data,
+                content=_chunk_body(data),  # not `content=data`: the request would keep the bytes after the PUT
                 extensions={
                     ex.EXTENSION: settings,
                     "timeout": {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool},
@@ -554,3 +554,11 @@ class _Refusal:
 def user_metadata_json(value: dict[str, Any] | None) -> str | None:
     """`user_metadata` as `POST /assets` takes it: a JSON-encoded object."""
     return None if value is None else json.dumps(value, separators=(",", ":"))
+
+
+def _chunk_body(data: bytes) -> Iterator[bytes]:
+    """The chunk as a one-piece stream. A request built from bytes keeps them (`Request.content`), and a
+    response refers to its request in a reference cycle that only the cycle collector frees: with many
+    chunks sent between collections, finished chunks would pile up in memory. The generator drops its
+    reference once the body is sent. (`Content-Length` is set, so it is not sent chunked.)"""
+    yield data
