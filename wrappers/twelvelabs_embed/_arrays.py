@@ -293,6 +293,7 @@ _MARK: Final = b"98765432108"
 _MARK_INDEX_DIGITS: Final = 7
 _MARK_BASE: Final = int(_MARK) * 10**_MARK_INDEX_DIGITS
 _MAX_SPANS: Final = 10**_MARK_INDEX_DIGITS
+_NEAR: Final = 4096
 _GROUP_BYTES: Final = 128 * 1024  # span bytes parsed by simdjson at a time (its state is a few times this)
 
 
@@ -308,7 +309,14 @@ def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytearray]:
     tail = _WHITESPACE_COLON_BRACKET.match
     skip = len(key)
     position = copied = 0
-    while (found := find(key, position)) >= 0:
+    while True:
+        # The next key is usually a few dozen bytes on: a search bounded to a few KiB first, as one over
+        # the whole rest of the body sets up a two-way search (its cost, times every vector, shows).
+        found = find(key, position, position + _NEAR)
+        if found < 0:
+            found = find(key, position)
+            if found < 0:
+                break
         start = found + skip
         if starts_with(b":[", start):
             start += 1
@@ -421,11 +429,10 @@ def _parse_group(parser: Any, body: bytes, starts: list[int], ends: list[int]) -
     exactly one flat array of numbers.
     """
     view = memoryview(body)
-    parts: list[bytes | memoryview] = [b"["]
-    for start, end in zip(starts, ends, strict=True):
-        parts += (view[start:end], b",")
-    parts[-1] = b"]"
-    joined = b"".join(parts)
+    parts: list[bytes | memoryview] = [view[start:end] for start, end in zip(starts, ends, strict=True)]
+    parts[0] = b"[" + parts[0]
+    parts[-1] = bytes(parts[-1]) + b"]"
+    joined = b",".join(parts)
     try:
         array = parser.parse(joined)
         try:
