@@ -49,6 +49,7 @@ decides: it returns the result or raises the typed error. Without pysimdjson onl
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -140,6 +141,7 @@ _LEGACY: Final = _Kind("video_embedding", "segments", "float", "start_offset_sec
 _V2: Final = _Kind(None, "data", "embedding", "start_sec", "end_sec")
 
 _NUMBER_TYPES: Final = frozenset({int, float})
+_first: Final = operator.itemgetter(0)
 
 
 # ----------------------------------------------------------------------------- the reference structure
@@ -297,18 +299,16 @@ _NEAR: Final = 4096
 _GROUP_BYTES: Final = 128 * 1024  # span bytes parsed by simdjson at a time (its state is a few times this)
 
 
-def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytearray]:
+def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytes]:
     """Each `[...]` following `"<key>"` and a colon, up to the first `]` (starts, exclusive ends), and the
     body with span `j` replaced by the placeholder `[<mark><j>]`."""
     starts: list[int] = []
     ends: list[int] = []
-    rest = bytearray()
-    view = memoryview(body)
     find = body.find
     starts_with = body.startswith
     tail = _WHITESPACE_COLON_BRACKET.match
     skip = len(key)
-    position = copied = 0
+    position = 0
     while True:
         # The next key is usually a few dozen bytes on: a search bounded to a few KiB first, as one over
         # the whole rest of the body sets up a two-way search (its cost, times every vector, shows).
@@ -329,13 +329,15 @@ def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytearray]:
         end = find(b"]", start) + 1
         if end == 0:
             raise _Unproven("unterminated array")
-        rest += view[copied:start]
-        rest += b"[%s%07d]" % (_MARK, len(starts))
         starts.append(start)
         ends.append(end)
-        position = copied = end  # a span holding another key is refused later, so nothing inside is missed
-    rest += view[copied:]
-    return starts, ends, rest
+        position = end  # a span holding another key is refused later, so nothing inside is missed
+    # The text between spans, and a placeholder in place of each span.
+    view = memoryview(body)
+    pieces: list[bytes | memoryview] = [b""] * (2 * len(starts) + 1)
+    pieces[0::2] = [view[a:b] for a, b in zip([0, *ends], [*starts, len(body)], strict=True)]
+    pieces[1::2] = [b"[%s%07d]" % (_MARK, j) for j in range(len(starts))]
+    return starts, ends, b"".join(pieces)
 
 
 def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> EmbeddingArrays:
@@ -364,19 +366,26 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
     span_of_row: list[int] = []
     inline: dict[int, list[Any]] = {}
     base, upper = _MARK_BASE, _MARK_BASE + count
-    vector_key = kind.vector
-    for row, item in enumerate(items):
-        value = item.get(vector_key)
-        if type(value) is not list:
-            raise _Unproven("an item has no vector")
-        if len(value) == 1:
-            mark = value[0]
-            if type(mark) is int and base <= mark < upper:
-                span_of_row.append(mark - base)
-                continue
-        span_of_row.append(-1)
-        inline[row] = value
+    values = [item.get(kind.vector) for item in items]
     del document, items
+    if (
+        len(values) == count
+        and values == [[mark] for mark in range(base, upper)]
+        and set(map(type, map(_first, values))) == {int}  # == alone would take 9.8765432108e17 for a mark
+    ):
+        span_of_row = list(range(count))  # the common case, checked at C speed: row j holds placeholder j
+    else:
+        for row, value in enumerate(values):
+            if type(value) is not list:
+                raise _Unproven("an item has no vector")
+            if len(value) == 1:
+                mark = value[0]
+                if type(mark) is int and base <= mark < upper:
+                    span_of_row.append(mark - base)
+                    continue
+            span_of_row.append(-1)
+            inline[row] = value
+    del values
 
     first = span_of_row[0]
     width = len(inline[0]) if first < 0 else _width_guess(body, starts[first], ends[first])
@@ -408,14 +417,17 @@ def _width_guess(body: bytes, start: int, end: int) -> int:
 
 
 def _groups(starts: list[int], ends: list[int], group_bytes: int) -> Iterator[tuple[int, int]]:
-    """Consecutive runs of spans of about `group_bytes` each."""
+    """Consecutive runs of spans (first, stop): each run ends with the span that reaches the next multiple
+    of `group_bytes` in the spans' running total, so it holds less than `group_bytes` plus one span."""
+    if not starts:
+        return
+    total = np.cumsum(np.subtract(ends, starts) + 1)
+    marks = np.arange(group_bytes, int(total[-1]), group_bytes)
     first = 0
-    size = 0
-    for index in range(len(starts)):
-        size += ends[index] - starts[index] + 1
-        if size >= group_bytes:
-            yield first, index + 1
-            first, size = index + 1, 0
+    for stop in (np.searchsorted(total, marks) + 1).tolist():
+        if stop > first:
+            yield first, stop
+            first = stop
     if first < len(starts):
         yield first, len(starts)
 
