@@ -299,16 +299,18 @@ _NEAR: Final = 4096
 _GROUP_BYTES: Final = 128 * 1024  # span bytes parsed by simdjson at a time (its state is a few times this)
 
 
-def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytes]:
+def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytearray]:
     """Each `[...]` following `"<key>"` and a colon, up to the first `]` (starts, exclusive ends), and the
     body with span `j` replaced by the placeholder `[<mark><j>]`."""
     starts: list[int] = []
     ends: list[int] = []
+    rest = bytearray()
+    view = memoryview(body)
     find = body.find
     starts_with = body.startswith
     tail = _WHITESPACE_COLON_BRACKET.match
     skip = len(key)
-    position = 0
+    position = copied = 0
     while True:
         # The next key is usually a few dozen bytes on: a search bounded to a few KiB first, as one over
         # the whole rest of the body sets up a two-way search (its cost, times every vector, shows).
@@ -329,15 +331,13 @@ def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytes]:
         end = find(b"]", start) + 1
         if end == 0:
             raise _Unproven("unterminated array")
+        rest += view[copied:start]
+        rest += b"[%s%07d]" % (_MARK, len(starts))
         starts.append(start)
         ends.append(end)
-        position = end  # a span holding another key is refused later, so nothing inside is missed
-    # The text between spans, and a placeholder in place of each span.
-    view = memoryview(body)
-    pieces: list[bytes | memoryview] = [b""] * (2 * len(starts) + 1)
-    pieces[0::2] = [view[a:b] for a, b in zip([0, *ends], [*starts, len(body)], strict=True)]
-    pieces[1::2] = [b"[%s%07d]" % (_MARK, j) for j in range(len(starts))]
-    return starts, ends, b"".join(pieces)
+        position = copied = end  # a span holding another key is refused later, so nothing inside is missed
+    rest += view[copied:]
+    return starts, ends, rest
 
 
 def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> EmbeddingArrays:
@@ -363,18 +363,15 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
         raise _Unproven(str(exc)) from exc
 
     # Each item's vector: a span (by number) or, where the key was written with escapes, the array itself.
-    span_of_row: list[int] = []
+    # `span_of_row` None: row j is span j (the common case, held without a list of 7,200 numbers).
+    span_of_row: list[int] | None = None
     inline: dict[int, list[Any]] = {}
     base, upper = _MARK_BASE, _MARK_BASE + count
-    values = [item.get(kind.vector) for item in items]
+    values: list[Any] = [item.get(kind.vector) for item in items]
     del document, items
-    if (
-        len(values) == count
-        and values == [[mark] for mark in range(base, upper)]
-        and set(map(type, map(_first, values))) == {int}  # == alone would take 9.8765432108e17 for a mark
-    ):
-        span_of_row = list(range(count))  # the common case, checked at C speed: row j holds placeholder j
-    else:
+    rows = len(values)
+    if not _row_j_is_span_j(values, base, count):
+        span_of_row = []
         for row, value in enumerate(values):
             if type(value) is not list:
                 raise _Unproven("an item has no vector")
@@ -387,13 +384,13 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
             inline[row] = value
     del values
 
-    first = span_of_row[0]
+    first = 0 if span_of_row is None else span_of_row[0]
     width = len(inline[0]) if first < 0 else _width_guess(body, starts[first], ends[first])
-    if len(span_of_row) * width > len(body) // 2:  # n * width numbers take two bytes each at least
+    if rows * width > len(body) // 2:  # n * width numbers take two bytes each at least
         raise _Unproven("matrix larger than the body allows: widths differ")
-    matrix = np.empty((len(span_of_row), width), dtype=np.float32)
-    if span_of_row == list(range(count)):
-        row_of_span = None  # span j is row j: the common case
+    matrix = np.empty((rows, width), dtype=np.float32)
+    if span_of_row is None or span_of_row == list(range(count)):
+        row_of_span = None  # span j is row j
     else:
         row_of_span = np.full(count, -1, dtype=np.int64)
         rows_with_span = [row for row, span in enumerate(span_of_row) if span >= 0]
@@ -408,6 +405,16 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
     except FloatingPointError:
         raise _Unproven("a number beyond the float32 range") from None
     return EmbeddingArrays(task_id, matrix, *table)
+
+
+def _row_j_is_span_j(values: list[Any], base: int, count: int) -> bool:
+    """True when `values` (each row's vector) is `[[base], [base + 1], ...]`, `count` of them, all integers
+    (== alone would take 9.8765432108e17 for a placeholder). Keeps no reference to them: an object of the
+    parsed remainder kept alive while the matrix fills would keep its memory pages resident."""
+    if len(values) != count or set(map(type, values)) != {list} or set(map(len, values)) != {1}:
+        return False
+    marks = list(map(_first, values))
+    return set(map(type, marks)) == {int} and marks == list(range(base, base + count))
 
 
 def _width_guess(body: bytes, start: int, end: int) -> int:
