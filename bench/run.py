@@ -5,6 +5,8 @@
                                                  # (bench/report.py) and bench/benchmarks.png (bench/plot.py)
     bench/.venv/bin/python bench/run.py --quick  # smoke run: small sizes; writes under bench/out/ only
     bench/.venv/bin/python bench/report.py       # re-render the report and the figure from bench/results.json
+    bench/.venv/bin/python bench/run.py --only a --sizes 4h --no-sdk   # one scenario, one size
+    bench/.venv/bin/python bench/focus.py        # the two speed goals alone, in interleaved rounds (prints only)
 
 Scenarios (inputs are generated here, deterministically, by `bench/inputs.py`):
   (a) large results: legacy `GET /embed/tasks/{id}` and v2 `GET /embed-v2/tasks/{id}` at several media lengths,
