@@ -5,6 +5,8 @@
                                                  # (bench/report.py) and bench/benchmarks.png (bench/plot.py)
     bench/.venv/bin/python bench/run.py --quick  # smoke run: small sizes; writes under bench/out/ only
     bench/.venv/bin/python bench/report.py       # re-render the report and the figure from bench/results.json
+    bench/.venv/bin/python bench/run.py --only a --sizes 4h --no-sdk   # one scenario, one size
+    bench/.venv/bin/python bench/focus.py        # the two speed goals alone, in interleaved rounds (prints only)
 
 Scenarios (inputs are generated here, deterministically, by `bench/inputs.py`):
   (a) large results: legacy `GET /embed/tasks/{id}` and v2 `GET /embed-v2/tasks/{id}` at several media lengths,
@@ -486,7 +488,10 @@ def main(argv: list[str] | None = None) -> int:
         "--results", type=Path, help=f"results file (default: {RESULTS.relative_to(ROOT)}; --quick: bench/out/)"
     )
     parser.add_argument("--out", type=Path, help="markdown report (default: BENCHMARKS.md; --quick: bench/out/)")
-    parser.add_argument("--only", default="abcd", help="scenarios to run, e.g. 'ab' (default: abcd)")
+    parser.add_argument("--only", default="abcd", help="scenarios to run, e.g. 'ab' or 'a,b' (default: abcd)")
+    parser.add_argument(
+        "--sizes", help=f"(a) media lengths, e.g. '4h' (default: the plan's; known: {', '.join(inputs.SIZES)})"
+    )
     parser.add_argument("--no-sdk", action="store_true", help="skip the official SDK (e.g. outside bench/.venv)")
     parser.add_argument("--no-report", action="store_true", help="write the results file only")
     parser.add_argument("--upload-server", choices=("both", "minimal", "fake"), default="both")
@@ -505,6 +510,14 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     p = plan(args.quick)
+    if args.sizes:
+        sizes = [size for size in args.sizes.split(",") if size]
+        unknown = [size for size in sizes if size not in inputs.SIZES]
+        if unknown:
+            parser.error(f"--sizes: unknown {', '.join(unknown)} (known: {', '.join(inputs.SIZES)})")
+        # Sizes outside the plan's get the reps of its largest size.
+        p.reps = {c: {size: reps.get(size, reps[p.sizes[-1]]) for size in sizes} for c, reps in p.reps.items()}
+        p.sizes = sizes
     probed = probe()
     res: dict[str, Any] = {
         "schema": SCHEMA,

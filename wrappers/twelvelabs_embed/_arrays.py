@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -262,6 +263,7 @@ _LEGACY: Final = _Kind("video_embedding", "segments", "float", "start_offset_sec
 _V2: Final = _Kind(None, "data", "embedding", "start_sec", "end_sec")
 
 _NUMBER_TYPES: Final = frozenset({int, float})
+_first: Final = operator.itemgetter(0)
 
 
 # ----------------------------------------------------------------------------- the reference structure
@@ -419,6 +421,7 @@ _MARK: Final = b"98765432108"
 _MARK_INDEX_DIGITS: Final = 7
 _MARK_BASE: Final = int(_MARK) * 10**_MARK_INDEX_DIGITS
 _MAX_SPANS: Final = 10**_MARK_INDEX_DIGITS
+_NEAR: Final = 4096
 _GROUP_BYTES: Final = 128 * 1024  # span bytes parsed by simdjson at a time (its state is a few times this)
 
 
@@ -434,7 +437,14 @@ def _scan(body: bytes, key: bytes) -> tuple[list[int], list[int], bytearray]:
     tail = _WHITESPACE_COLON_BRACKET.match
     skip = len(key)
     position = copied = 0
-    while (found := find(key, position)) >= 0:
+    while True:
+        # The next key is usually a few dozen bytes on: a search bounded to a few KiB first, as one over
+        # the whole rest of the body sets up a two-way search (its cost, times every vector, shows).
+        found = find(key, position, position + _NEAR)
+        if found < 0:
+            found = find(key, position)
+            if found < 0:
+                break
         start = found + skip
         if starts_with(b":[", start):
             start += 1
@@ -479,30 +489,34 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
         raise _Unproven(str(exc)) from exc
 
     # Each item's vector: a span (by number) or, where the key was written with escapes, the array itself.
-    span_of_row: list[int] = []
+    # `span_of_row` None: row j is span j (the common case, held without a list of 7,200 numbers).
+    span_of_row: list[int] | None = None
     inline: dict[int, list[Any]] = {}
     base, upper = _MARK_BASE, _MARK_BASE + count
-    vector_key = kind.vector
-    for row, item in enumerate(items):
-        value = item.get(vector_key)
-        if type(value) is not list:
-            raise _Unproven("an item has no vector")
-        if len(value) == 1:
-            mark = value[0]
-            if type(mark) is int and base <= mark < upper:
-                span_of_row.append(mark - base)
-                continue
-        span_of_row.append(-1)
-        inline[row] = value
+    values: list[Any] = [item.get(kind.vector) for item in items]
     del document, items
+    rows = len(values)
+    if not _row_j_is_span_j(values, base, count):
+        span_of_row = []
+        for row, value in enumerate(values):
+            if type(value) is not list:
+                raise _Unproven("an item has no vector")
+            if len(value) == 1:
+                mark = value[0]
+                if type(mark) is int and base <= mark < upper:
+                    span_of_row.append(mark - base)
+                    continue
+            span_of_row.append(-1)
+            inline[row] = value
+    del values
 
-    first = span_of_row[0]
+    first = 0 if span_of_row is None else span_of_row[0]
     width = len(inline[0]) if first < 0 else _width_guess(body, starts[first], ends[first])
-    if len(span_of_row) * width > len(body) // 2:  # n * width numbers take two bytes each at least
+    if rows * width > len(body) // 2:  # n * width numbers take two bytes each at least
         raise _Unproven("matrix larger than the body allows: widths differ")
-    matrix = np.empty((len(span_of_row), width), dtype=np.float32)
-    if span_of_row == list(range(count)):
-        row_of_span = None  # span j is row j: the common case
+    matrix = np.empty((rows, width), dtype=np.float32)
+    if span_of_row is None or span_of_row == list(range(count)):
+        row_of_span = None  # span j is row j
     else:
         row_of_span = np.full(count, -1, dtype=np.int64)
         rows_with_span = [row for row, span in enumerate(span_of_row) if span >= 0]
@@ -519,6 +533,16 @@ def _parse_fast(body: bytes, kind: _Kind, group_bytes: int = _GROUP_BYTES) -> Em
     return EmbeddingArrays(task_id, matrix, *table)
 
 
+def _row_j_is_span_j(values: list[Any], base: int, count: int) -> bool:
+    """True when `values` (each row's vector) is `[[base], [base + 1], ...]`, `count` of them, all integers
+    (== alone would take 9.8765432108e17 for a placeholder). Keeps no reference to them: an object of the
+    parsed remainder kept alive while the matrix fills would keep its memory pages resident."""
+    if len(values) != count or set(map(type, values)) != {list} or set(map(len, values)) != {1}:
+        return False
+    marks = list(map(_first, values))
+    return set(map(type, marks)) == {int} and marks == list(range(base, base + count))
+
+
 def _width_guess(body: bytes, start: int, end: int) -> int:
     """Values in a span if it is a flat array of numbers (checked when it is parsed)."""
     commas = body.count(b",", start, end)
@@ -526,14 +550,17 @@ def _width_guess(body: bytes, start: int, end: int) -> int:
 
 
 def _groups(starts: list[int], ends: list[int], group_bytes: int) -> Iterator[tuple[int, int]]:
-    """Consecutive runs of spans of about `group_bytes` each."""
+    """Consecutive runs of spans (first, stop): each run ends with the span that reaches the next multiple
+    of `group_bytes` in the spans' running total, so it holds less than `group_bytes` plus one span."""
+    if not starts:
+        return
+    total = np.cumsum(np.subtract(ends, starts) + 1)
+    marks = np.arange(group_bytes, int(total[-1]), group_bytes)
     first = 0
-    size = 0
-    for index in range(len(starts)):
-        size += ends[index] - starts[index] + 1
-        if size >= group_bytes:
-            yield first, index + 1
-            first, size = index + 1, 0
+    for stop in (np.searchsorted(total, marks) + 1).tolist():
+        if stop > first:
+            yield first, stop
+            first = stop
     if first < len(starts):
         yield first, len(starts)
 
@@ -547,11 +574,10 @@ def _parse_group(parser: Any, body: bytes, starts: list[int], ends: list[int]) -
     exactly one flat array of numbers.
     """
     view = memoryview(body)
-    parts: list[bytes | memoryview] = [b"["]
-    for start, end in zip(starts, ends, strict=True):
-        parts += (view[start:end], b",")
-    parts[-1] = b"]"
-    joined = b"".join(parts)
+    parts: list[bytes | memoryview] = [view[start:end] for start, end in zip(starts, ends, strict=True)]
+    parts[0] = b"[" + parts[0]
+    parts[-1] = bytes(parts[-1]) + b"]"
+    joined = b",".join(parts)
     try:
         array = parser.parse(joined)
         try:

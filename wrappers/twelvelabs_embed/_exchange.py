@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
@@ -159,6 +159,12 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return (url.scheme, url.host, url.port)
 
 
+_KEY_HEADER: Final = API_KEY_HEADER.encode()
+_AGENT_HEADER: Final = b"user-agent"
+_HTTPX_AGENT: Final = b"python-httpx/"
+_USER_AGENT: Final = USER_AGENT.encode()
+
+
 def on_the_wire(request: httpx.Request, *, api_key: ApiKey, origin: httpx.URL, now: float) -> httpx.Request:
     """The copy of `request` to send: the User-Agent, the API key (same origin only), and per-phase
     timeouts clipped to the time the call has left."""
@@ -171,13 +177,24 @@ def on_the_wire(request: httpx.Request, *, api_key: ApiKey, origin: httpx.URL, n
         "write": min(t.write, left),
         "pool": min(t.pool, left),
     }
-    headers = request.headers.copy()
-    headers.pop(API_KEY_HEADER, None)
-    agent = headers.get("user-agent")
-    if agent is None or agent.startswith("python-httpx/"):
-        headers["user-agent"] = USER_AGENT
+    # Raw (name, value) bytes: each method of httpx's `Headers` decodes every header again.
+    headers: list[tuple[bytes, bytes]] = []
+    agent: bytes | None = None
+    at = -1  # where the (first) User-Agent was
+    for name, value in request.headers.raw:
+        lower = name.lower()
+        if lower == _AGENT_HEADER:
+            if agent is None:
+                agent, at = value, len(headers)
+            else:
+                agent += b", " + value
+        elif lower != _KEY_HEADER:
+            headers.append((name, value))
+    if agent is None or agent.startswith(_HTTPX_AGENT):
+        agent = _USER_AGENT
+    headers.insert(len(headers) if at < 0 else at, (_AGENT_HEADER, agent))
     if _origin(request.url) == _origin(origin):
-        headers[API_KEY_HEADER] = api_key.reveal()
+        headers.append((_KEY_HEADER, api_key.reveal().encode("ascii")))
     return httpx.Request(
         request.method,
         request.url,
@@ -221,7 +238,10 @@ def redirect(request: httpx.Request, response: httpx.Response, hops: int) -> htt
 
 def final_response(raw: httpx.Response, body: bytes, request: httpx.Request) -> httpx.Response:
     """A response holding the already read (and decoded) `body`, tied to the caller's request."""
-    headers = [(k, v) for k, v in raw.headers.multi_items() if k.lower() not in ("content-encoding",)]
+    headers = raw.headers
+    if "content-encoding" in headers:  # the body is decoded already
+        headers = headers.copy()
+        del headers["content-encoding"]
     extensions = {k: v for k, v in raw.extensions.items() if k in ("http_version", "reason_phrase")}
     return httpx.Response(raw.status_code, headers=headers, content=body, request=request, extensions=extensions)
 
@@ -275,6 +295,22 @@ def _safe(error: BaseException) -> str:
     if "header" in text.lower():
         return "an invalid header"
     return text[:200]
+
+
+_httpx_logger = logging.getLogger("httpx")
+
+
+def log_response(request: httpx.Request, response: httpx.Response) -> None:
+    """The line httpx's client logs for each response (when the client sends through its transport itself)."""
+    if _httpx_logger.isEnabledFor(logging.INFO):
+        _httpx_logger.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
 
 
 def log_retry(request: httpx.Request, what: str, n: int, policy: RetryPolicy, delay: float) -> None:

@@ -103,11 +103,16 @@ class EmbedClient(ClientBase):
         )
         if transport is not None and http_client is not None:
             raise ConfigurationError("pass transport or http_client, not both")
+        # The transport requests go to directly, when this client builds the httpx client around it: then
+        # httpx's send adds nothing this client uses (no auth, no event hooks, no mounts; redirects are
+        # followed here) but its per-request cost, and only its cookie handling is kept (`_transmit`).
+        self._transport: httpx.BaseTransport | None = None
         if http_client is None:
             # Without `transport=`: the deadline-clipping transport, unless a proxy is configured in the
             # environment (then httpx builds its own transports, with the proxy mounts of HTTP(S)_PROXY /
             # ALL_PROXY / NO_PROXY).
-            http_client = httpx.Client(transport=transport or default_transport(verify), verify=verify)
+            self._transport = transport or default_transport(verify)
+            http_client = httpx.Client(transport=self._transport, verify=verify)
         else:
             self.timeouts = injected_client_timeouts(http_client.timeout, timeouts)
         self._http = http_client
@@ -166,7 +171,7 @@ class EmbedClient(ClientBase):
             wire = ex.on_the_wire(request, api_key=self._api_key, origin=self.base_url, now=now)
             try:
                 with ex.deadline_scope((self._clock, settings.deadline)):  # uploads read by it end by then too
-                    raw = self._http.send(wire, stream=True, follow_redirects=False)
+                    raw = self._transmit(wire)
                     try:
                         body = self._read(raw, request, settings, start)
                     finally:
@@ -193,6 +198,17 @@ class EmbedClient(ClientBase):
                 ex.log_retry(request, f"answered {response.status_code}", n, policy, delay)
             self._sleep(delay)
             n += 1
+
+    def _transmit(self, wire: httpx.Request) -> httpx.Response:
+        """The response to `wire`, its body not read yet (as `httpx.Client.send(stream=True)` gives it)."""
+        if self._transport is None:
+            return self._http.send(wire, stream=True, follow_redirects=False)
+        raw = self._transport.handle_request(wire)
+        raw.request = wire
+        if "set-cookie" in raw.headers:  # what the httpx client does with each response: keep its cookies
+            self._http.cookies.extract_cookies(raw)
+        ex.log_response(wire, raw)
+        return raw
 
     def _read(self, raw: httpx.Response, request: httpx.Request, settings: ex.CallSettings, start: float) -> bytes:
         """The whole (decoded) body, within the byte cap and the call's deadline."""
