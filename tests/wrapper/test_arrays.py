@@ -264,6 +264,15 @@ def test_escaped_keys_give_every_row(path: str, full_parses: list[bytes]) -> Non
     assert full_parses == ([] if path == "fast" else [body, old.replace(b'"video_', b'"\\u0076ideo_')])
 
 
+def test_a_number_equal_to_the_scan_placeholder_keeps_its_own_row(path: str) -> None:
+    """A vector whose number compares equal to the scan's internal placeholder value, under an escaped key
+    next to a vector in metadata, is read as itself: no row takes another row's numbers."""
+    body = b'{"metadata":{"embedding":[0.5]},"data":[{"\\u0065mbedding":[9.8765432108e17]},{"embedding":[1]}]}'
+    arrays = parse_v2_arrays(body)
+    assert rows(arrays) == [[np.float32(9.8765432108e17).item()], [1.0]]
+    assert arrays == _arrays._parse_full(body, _arrays._V2)
+
+
 def test_vectors_outside_the_items_are_not_rows(path: str, full_parses: list[bytes]) -> None:
     """More vector arrays than items (in metadata under plain and escaped keys, nested in an item, under a
     key ending in an escaped quote, as text in a string) still give one row per item, in item order."""
