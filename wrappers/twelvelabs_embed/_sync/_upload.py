@@ -53,7 +53,7 @@ from twelvelabs_embed_generated.models import (
 from twelvelabs_embed_generated.types import UNSET, Unset
 
 from .. import _exchange as ex
-from .._errors import APIStatusError, BadRequestError, NotFoundError, UploadError, ValidationError
+from .._errors import BadRequestError, NotFoundError, UploadError, ValidationError
 from .._io import notify
 from .._upload_plan import MAX_REPORT_BATCH, Chunk, FileIdentity, UploadState, UrlBook, chunks_of
 from .._views import status_text
@@ -172,6 +172,7 @@ class MultipartUpload:
         self._state: UploadState | None = None
         self._chunks: dict[int, Chunk] = {}
         self._done: set[int] = set()  # reported, as far as the server told
+        self._reporting: set[int] = set()  # in a report a worker has sent and whose answer has not come
         self._queue: collections.deque[int] = collections.deque()
         self._book = UrlBook(0)
         self._sent = 0
@@ -481,7 +482,12 @@ class MultipartUpload:
             state.save(self._state_path)
             self._sent += chunk.length
             if len(state.etags) >= self._report_batch:
-                batch = sorted(state.etags)[: self._report_batch]
+                candidate = sorted(i for i in state.etags if i not in self._reporting)[: self._report_batch]
+                # A report that would complete the session waits for the end, after `_check_unchanged`:
+                # a worker never completes it, whatever the order in which the chunks finish.
+                if len(self._done | self._reporting | set(candidate)) < state.total_chunks:
+                    batch = candidate
+                    self._reporting.update(batch)
             self._progress()
         if batch:
             self._report(batch)
@@ -512,11 +518,15 @@ class MultipartUpload:
                 if i in state.etags
             ]
         if not items:
+            with self._lock:
+                self._reporting.difference_update(indices)
             return
         call = report_chunk_batch.build_request(state.upload_id, body=ReportChunkBatchRequest(completed_chunks=items))
         try:
             answer = self._c._send(call, creates=False)
-        except APIStatusError as error:
+        except BaseException as error:
+            with self._lock:
+                self._reporting.difference_update(indices)
             if isinstance(error, BadRequestError) and self._closed_session():
                 raise self._error(
                     f"the session is closed on the server ({error}); call upload() again to start anew",
@@ -527,6 +537,7 @@ class MultipartUpload:
             for item in items:
                 state.etags.pop(item.chunk_index, None)
                 self._done.add(item.chunk_index)
+            self._reporting.difference_update(indices)
             state.save(self._state_path)
         total = answer.total_completed
         logger.debug(
