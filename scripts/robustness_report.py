@@ -383,8 +383,8 @@ of every operation) is wrapped as the request body of a dummy operation in a thr
 and schemathesis' positive strategy draws bodies from it (toolchain.md §7). Each body is validated with
 jsonschema, parsed by the generated model (and checked to be fully typed: no raw dicts, no date-time left as
 a string), and parsed by the wrapper for every (operation, status) that declares the schema; success bodies
-also go end to end through `EmbedClient` and, for task bodies, through `retrieve_arrays` (the asset and
-multipart-upload operations, which the client does not call yet, stop at the wrapper's parse).
+also go end to end through `EmbedClient` and, for task bodies, through `retrieve_arrays` (the
+multipart-upload operations, which the client calls only inside `assets.upload`, stop at the wrapper's parse).
 
 {_fuzz(fuzz)}
 Forward compatibility: unknown statuses, options, scopes, quadrants, truncation reasons and metadata input
