@@ -454,7 +454,7 @@ an h11 error), and never show the API key (the secret guard checks its logs, the
 memory figure is the peak of traced Python allocations during the call (tracemalloc), asserted under 100 MB
 where memory is the point (the 10 MiB-capped endless and bomb bodies, the uploads). The CLI must exit
 non-zero (zero for a listing, and for a valid answer behind absurd headers) without a traceback or the key,
-within its bound; its memory figure is its peak RSS (wait4). It runs with the library's defaults
+within its bound; its memory figure is its peak RSS (`VmHWM`, read every 20 ms). It runs with the library's defaults
 (`max_response_bytes` 1 GiB), so its endless and bomb rows are bounded by the wait's deadline rather than by
 the cap. How each bound is kept:
 
