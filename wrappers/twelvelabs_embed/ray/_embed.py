@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import _validation as v
-from .._config import Timeouts, resolve_api_key
+from .._config import ApiKey, Timeouts, resolve_api_key
 from .._errors import ConfigurationError, EmbedError
 from .._polling import PollPolicy
 from ..batch._calls import FatalBatchError, Metered, is_fatal
@@ -42,24 +42,19 @@ BUDGET_NAMESPACE = "twelvelabs-embed"
 EMPTY_DIMENSION = 512
 
 
-class SharedKey:
-    """The API key on its way to the workers (in the map's constructor arguments); never shown in a repr."""
+class SharedKey(ApiKey):
+    """The API key on its way to the workers (in the map's constructor arguments): an `ApiKey` that, unlike
+    its parent, can be pickled, since Ray must ship it; its repr still never shows it."""
 
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
+    __slots__ = ()
 
     def __repr__(self) -> str:
         return "SharedKey('****')"
 
     __str__ = __repr__
 
-    def __reduce__(self) -> tuple[type[SharedKey], tuple[str]]:
-        return (SharedKey, (self._value,))
+    def __reduce__(self) -> tuple[type[SharedKey], tuple[str]]:  # type: ignore[override]
+        return (SharedKey, (self.reveal(),))
 
 
 #: The driver's handles of the actors `setup` started: an actor lives while its creator holds a handle.
