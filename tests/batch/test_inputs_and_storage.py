@@ -172,3 +172,17 @@ def test_mixed_dimensions_load_one_at_a_time(tmp_path: Path) -> None:
         load(tmp_path)
     matrix, _ = load(tmp_path, numpy=True, dimension=4)
     assert matrix.shape == (2, 4)
+
+
+def test_a_manifest_row_with_invalid_options_is_a_problem_item_named_by_its_source(tmp_path: Path) -> None:
+    """A row whose options break a rule becomes an item carrying the problem, named by its source column
+    (any alias, any case), so the batch records it and goes on; the Ray runner builds the same item."""
+    from twelvelabs_embed.batch._items import ItemOptions, invalid_row, read_inputs
+
+    manifest = tmp_path / "items.csv"
+    manifest.write_text("URL,segmentation\nhttps://e.com/a.mp4,fixed:abc\n", encoding="utf-8")
+    [item] = read_inputs(manifest, ItemOptions())
+    assert (item.source, item.kind, item.origin) == ("https://e.com/a.mp4", "url", "items.csv:2")
+    assert item.problem is not None and item.problem.startswith("invalid options: ")
+    nameless = invalid_row({"path": "", "segmentation": "x"}, "row 3 of the batch", ValueError("bad"))
+    assert (nameless.source, nameless.kind, nameless.problem) == ("row 3 of the batch", "file", "invalid options: bad")

@@ -465,6 +465,13 @@ def _jsonl(path: Path, defaults: ItemOptions) -> list[Item]:
     return items
 
 
+def invalid_row(row: Mapping[str, Any], where: str, error: Exception, *, origin: str | None = None) -> Item:
+    """The item of a manifest row whose options are invalid: recorded as a problem, named by its source."""
+    raw = str(next((row[k] for k in row if COLUMNS.get(str(k).strip().lower()) == "source" and row[k]), ""))
+    return Item(raw or where, "url" if _is_url(raw) else "file", "v2", "video", v.MARENGO_30, (),
+                problem=f"invalid options: {error}", origin=origin)  # fmt: skip
+
+
 def _row(path: Path, number: int, row: Mapping[str, Any], defaults: ItemOptions) -> Item:
     where = f"{path.name}:{number}"
     try:
@@ -472,9 +479,7 @@ def _row(path: Path, number: int, row: Mapping[str, Any], defaults: ItemOptions)
     except BatchInputError:
         raise
     except ValidationError as error:
-        raw = str(next((row[k] for k in row if COLUMNS.get(str(k).strip().lower()) == "source"), ""))
-        return Item(raw or where, "url" if _is_url(raw) else "file", "v2", "video", v.MARENGO_30, (),
-                    problem=f"invalid options: {error}", origin=where)  # fmt: skip
+        return invalid_row(row, where, error, origin=where)
     if source is None:
         return Item(where, "file", "v2", "video", v.MARENGO_30, (), problem="the row has no source", origin=where)
     return make_item(source, options.over(defaults), base=path.parent, origin=where)

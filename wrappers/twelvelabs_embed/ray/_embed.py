@@ -11,13 +11,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import _validation as v
 from .._config import ApiKey, Timeouts, resolve_api_key
 from .._errors import ConfigurationError, EmbedError
 from .._polling import PollPolicy
 from ..batch._calls import FatalBatchError, Metered, is_fatal
 from ..batch._engine import DEFAULT_POLL, make_client
-from ..batch._items import BatchInputError, Item, ItemOptions, SourceKind, _is_url, make_item, options_from_mapping
+from ..batch._items import BatchInputError, Item, ItemOptions, invalid_row, make_item, options_from_mapping
 from ..batch._ledger import FINAL_FAILURES, LedgerDB, Record
 from ..batch._pipeline import ItemFailed, ItemPipeline, PipelineSettings, Reconciler
 from ..batch._poller import TaskPoller
@@ -294,9 +293,7 @@ class EmbedMedia:
         except BatchInputError:
             raise
         except EmbedError as error:
-            raw = str(next((row[k] for k in ("source", "path", "url", "file") if row.get(k)), where))
-            kind: SourceKind = "url" if _is_url(raw) else "file"
-            return Item(raw, kind, "v2", "video", v.MARENGO_30, (), problem=f"invalid options: {error}")
+            return invalid_row(row, where, error)
         if source is None:
             raise BatchInputError(where, "has no source (a 'source', 'path', 'url' or 'file' column)")
         return make_item(source, options.over(self.defaults), base=self.base)
